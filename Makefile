@@ -1,0 +1,31 @@
+# Forkline — the two set-up commands are `make run` and `make test`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFORKLINE_WERROR=$(or $(FORKLINE_WERROR),OFF)
+CONFIG ?= config/forkline.toml
+
+.PHONY: deps configure build run test bench clean
+
+deps:
+	@bash scripts/deps
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+configure: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/daemon/forklined --config $(CONFIG)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	bash bench/run
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,42 @@
+#pragma once
+// Workflow kinds: an ordered list of steps, each naming an executor (DESIGN §6).
+// A definition is copied into `run.created`, so later config changes never alter
+// existing runs; ToJson/FromJson are that stored form.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eventstore/status.h"
+
+namespace forkline {
+
+struct StepDefinition {
+  std::string name;      // unique within the kind
+  std::string executor;  // "builtin" | "exec" | "llm"
+  std::string action;    // builtin: "novel.ingest", …
+  std::vector<std::string> argv;  // exec: program and arguments, no shell
+  std::string workdir;   // exec: folder relative argv[0] resolves against (the file's)
+  std::string prompt;    // llm: template over the context
+  std::string model;     // llm: optional per-step model
+  std::uint32_t max_attempts = 1;  // retryable failures only
+  std::uint32_t timeout_s = 0;     // 0: engine.step_timeout_s
+  boost::json::object params;      // free-form, passed as step.params
+};
+
+struct WorkflowDefinition {
+  std::string kind;  // [a-z0-9_]+
+  std::string description;
+  std::vector<StepDefinition> steps;
+  std::string source;  // the file it came from, or "builtin"
+};
+
+boost::json::object ToJson(const StepDefinition& step);
+Result<StepDefinition> StepFromJson(const boost::json::value& json);
+// The `definition` stored in run.created: the step list.
+boost::json::array StepsToJson(const std::vector<StepDefinition>& steps);
+Result<std::vector<StepDefinition>> StepsFromJson(const boost::json::value& json);
+
+}  // namespace forkline
