@@ -1,0 +1,104 @@
+#include "eventstore/canonical.h"
+
+#include <openssl/sha.h>
+
+#include <array>
+#include <cstdio>
+
+namespace forkline {
+namespace {
+
+void AppendKey(std::string& out, std::string_view key) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  out += key;
+  out += "\":";
+}
+
+void AppendOptionalString(std::string& out, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  AppendKey(out, key);
+  AppendJsonString(out, value);
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+// Keys in byte order: at, command_id, data, hash, key, position, prev_hash, run_id,
+// type, version. Empty command_id/key are left out; an empty prev_hash is null.
+std::string CanonicalJson(const Event& e, CanonicalForm form) {
+  const bool full = form == CanonicalForm::kFull;
+  std::string out;
+  out.reserve(e.data.size() + e.run_id.size() + 256);
+  out += '{';
+  AppendKey(out, "at");
+  AppendJsonString(out, e.at);
+  AppendOptionalString(out, "command_id", e.command_id);
+  AppendKey(out, "data");
+  out += e.data.empty() ? std::string_view("{}") : std::string_view(e.data);
+  if (full) {
+    AppendKey(out, "hash");
+    AppendJsonString(out, e.hash);
+  }
+  AppendOptionalString(out, "key", e.key);
+  if (full) {
+    AppendKey(out, "position");
+    out += std::to_string(e.position);
+  }
+  AppendKey(out, "prev_hash");
+  if (e.prev_hash.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, e.prev_hash);
+  }
+  AppendKey(out, "run_id");
+  AppendJsonString(out, e.run_id);
+  AppendKey(out, "type");
+  AppendJsonString(out, e.type);
+  AppendKey(out, "version");
+  out += std::to_string(e.version);
+  out += '}';
+  return out;
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(digest.size() * 2, '0');
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+std::string EventHash(const Event& event) {
+  return Sha256Hex(CanonicalJson(event, CanonicalForm::kForHash));
+}
+
+}  // namespace forkline
