@@ -67,7 +67,8 @@ class EventStore {
   // The highest acknowledged position (0 for an empty store).
   virtual std::uint64_t LastPosition() = 0;
 
-  // Listeners run on the writer thread after each durable commit, in position order.
+  // Listeners run on the writer thread after each durable commit, in position order,
+  // before the appenders' callbacks of that commit.
   // They must not block and must not call AppendAsync's blocking form.
   virtual std::uint64_t Subscribe(Listener listener) = 0;
   virtual void Unsubscribe(std::uint64_t id) = 0;

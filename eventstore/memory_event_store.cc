@@ -31,8 +31,8 @@ class MemoryEventStore final : public EventStore {
       global_.insert(global_.end(), stored.begin(), stored.end());
       for (auto& [id, l] : listeners_) listeners.push_back(l);
     }
-    done(AppendResult{stored});
     for (const Listener& l : listeners) l(stored);
+    done(AppendResult{stored});
   }
 
   Result<StreamInfo> GetStream(std::string_view run_id) override {

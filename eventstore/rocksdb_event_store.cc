@@ -347,17 +347,17 @@ void RocksDbEventStore::CommitBatch(std::deque<PendingAppend>& batch) {
     for (auto& [run, info] : overlay) heads_[run] = std::move(info);
   }
   last_position_.store(position);
+  // Listeners first: an appender that reads its run right after its callback must find
+  // every projection already updated.
   EventList published;
-  for (auto& [i, events] : accepted) {
-    published.insert(published.end(), events.begin(), events.end());
-    batch[i].done(AppendResult{std::move(events)});
-  }
+  for (auto& [i, events] : accepted) published.insert(published.end(), events.begin(), events.end());
   std::vector<Listener> listeners;
   {
     std::lock_guard lock(listeners_mu_);
     for (auto& [id, l] : listeners_) listeners.push_back(l);
   }
   for (const Listener& l : listeners) l(published);
+  for (auto& [i, events] : accepted) batch[i].done(AppendResult{std::move(events)});
 }
 
 std::string TempSecondaryPath() {

@@ -1,0 +1,192 @@
+#include "daemon/engine/decider.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "projections/event_types.h"
+
+namespace forkline {
+namespace json = boost::json;
+
+namespace {
+
+NewEvent Make(std::string_view type, const json::object& data, const EventMeta& meta) {
+  return NewEvent{std::string(type), meta.at, meta.command_id, meta.key, json::serialize(data)};
+}
+
+Status NotAllowed(const RunState& run, std::string_view what) {
+  return Status::Conflict("cannot " + std::string(what) + " run " + run.id + ": it is " +
+                          std::string(Name(run.status)));
+}
+
+json::object StepHeader(const StepRecord& s) {
+  return {{"index", s.index}, {"name", s.name}, {"attempt", s.attempt}};
+}
+
+json::object Reason(std::string_view reason) { return {{"reason", reason}}; }
+
+// step.started for the step at `index`, attempt one more than its last.
+NewEvent Started(const RunState& run, std::uint32_t index, const EventMeta& meta) {
+  const StepRecord& s = run.steps[index];
+  json::object d{{"index", index}, {"name", s.name}, {"attempt", s.attempt + 1},
+                 {"executor", s.executor}};
+  return Make(events::kStepStarted, d, meta);
+}
+
+// The events that end a run, autorun_stopped first so the terminal event is last.
+void EndRun(const RunState& run, std::string_view type, std::string_view reason,
+            const json::object& data, const EventMeta& meta, std::vector<NewEvent>& out) {
+  if (run.autorun) out.push_back(Make(events::kAutorunStopped, Reason(reason), meta));
+  out.push_back(Make(type, data, meta));
+}
+
+}  // namespace
+
+std::vector<NewEvent> DecideCreate(const WorkflowDefinition& def, const json::object& input,
+                                   const std::string& title, bool autorun, const EventMeta& meta) {
+  json::object d{{"kind", def.kind}, {"title", title}, {"input", input},
+                 {"definition", StepsToJson(def.steps)}};
+  std::vector<NewEvent> out{Make(events::kRunCreated, d, meta)};
+  if (autorun) out.push_back(Make(events::kAutorunStarted, {}, meta));
+  return out;
+}
+
+Decision DecideNext(const RunState& run, bool by_autorun, const EventMeta& meta) {
+  if (run.status == RunStatus::kPaused || IsTerminal(run.status)) return NotAllowed(run, "step");
+  if (run.in_flight) {
+    return Status::Conflict("run " + run.id + " has step " + std::to_string(*run.in_flight) +
+                            " in flight");
+  }
+  if (run.autorun && !by_autorun) {
+    return Status::Conflict("run " + run.id + " is on autorun; switch it off to step by hand");
+  }
+  if (run.cursor >= run.total_steps()) return Status::Conflict("run " + run.id + " has no step left");
+  return std::vector<NewEvent>{Started(run, run.cursor, meta)};
+}
+
+bool WillRetry(const RunState& run, const StepEnd& end) {
+  return !end.result.ok && end.result.error.retryable &&
+         end.attempt < run.steps[end.index].max_attempts;
+}
+
+Decision DecideStepEnded(const RunState& run, const StepEnd& end, const EventMeta& meta) {
+  if (end.index >= run.steps.size()) return Status::Internal("step index out of range");
+  const StepRecord& s = run.steps[end.index];
+  if (s.status != StepStatus::kRunning || s.attempt != end.attempt) {
+    return std::vector<NewEvent>{};  // aborted meanwhile: the attempt no longer counts
+  }
+  std::vector<NewEvent> out;
+  json::object d = StepHeader(s);
+  if (end.result.ok) {
+    d["output"] = end.result.output;
+    d["duration_ms"] = end.duration_ms;
+    out.push_back(Make(events::kStepCompleted, d, meta));
+    if (end.index + 1 == run.total_steps()) EndRun(run, events::kRunCompleted, "completed", {}, meta, out);
+    return out;
+  }
+  json::object error{{"code", end.result.error.code}, {"message", end.result.error.message}};
+  d["error"] = error;
+  d["retryable"] = end.result.error.retryable;
+  out.push_back(Make(events::kStepFailed, d, meta));
+  if (!WillRetry(run, end)) EndRun(run, events::kRunFailed, "failed", {{"error", error}}, meta, out);
+  return out;
+}
+
+Decision DecideNextAttempt(const RunState& run, std::uint32_t index, const EventMeta& meta) {
+  if (run.status == RunStatus::kPaused || IsTerminal(run.status) || run.in_flight ||
+      index != run.cursor || index >= run.total_steps()) {
+    return std::vector<NewEvent>{};  // paused or canceled during the backoff
+  }
+  return std::vector<NewEvent>{Started(run, index, meta)};
+}
+
+Decision DecideInterrupted(const RunState& run, const EventMeta& meta) {
+  if (!run.in_flight) return std::vector<NewEvent>{};
+  StepEnd end;
+  end.index = *run.in_flight;
+  end.attempt = run.steps[end.index].attempt;
+  end.result = StepResult::Failure("interrupted", "the daemon stopped while the step ran", true);
+  return DecideStepEnded(run, end, meta);
+}
+
+Decision DecidePause(const RunState& run, bool abort_step, const EventMeta& meta) {
+  if (run.status != RunStatus::kQueued && run.status != RunStatus::kRunning) {
+    return NotAllowed(run, "pause");
+  }
+  std::vector<NewEvent> out{Make(events::kRunPaused, {{"abort_step", abort_step}}, meta)};
+  if (abort_step && run.in_flight) {
+    json::object d = StepHeader(run.steps[*run.in_flight]);
+    d["reason"] = "paused";
+    out.push_back(Make(events::kStepAborted, d, meta));
+  }
+  if (run.autorun) out.push_back(Make(events::kAutorunStopped, Reason("paused"), meta));
+  return out;
+}
+
+Decision DecideResume(const RunState& run, const EventMeta& meta) {
+  if (run.status != RunStatus::kPaused) return NotAllowed(run, "resume");
+  std::vector<NewEvent> out{Make(events::kRunResumed, {}, meta)};
+  if (run.autorun_on_resume) out.push_back(Make(events::kAutorunStarted, {}, meta));
+  return out;
+}
+
+Decision DecideAutorun(const RunState& run, bool enabled, const EventMeta& meta) {
+  if (!enabled) {
+    if (!run.autorun && !run.autorun_on_resume) return std::vector<NewEvent>{};
+    return std::vector<NewEvent>{Make(events::kAutorunStopped, Reason("user"), meta)};
+  }
+  if (run.status != RunStatus::kQueued && run.status != RunStatus::kRunning) {
+    return NotAllowed(run, "switch on autorun for");
+  }
+  if (run.autorun) return std::vector<NewEvent>{};
+  return std::vector<NewEvent>{Make(events::kAutorunStarted, {}, meta)};
+}
+
+Decision DecideCancel(const RunState& run, const EventMeta& meta) {
+  if (run.status == RunStatus::kCompleted || run.status == RunStatus::kCanceled) {
+    return NotAllowed(run, "cancel");
+  }
+  std::vector<NewEvent> out;
+  if (run.in_flight) {
+    json::object d = StepHeader(run.steps[*run.in_flight]);
+    d["reason"] = "canceled";
+    out.push_back(Make(events::kStepAborted, d, meta));
+  }
+  EndRun(run, events::kRunCanceled, "canceled", {}, meta, out);
+  return out;
+}
+
+Decision DecideRetry(const RunState& run, const EventMeta& meta) {
+  if (run.status != RunStatus::kFailed) return NotAllowed(run, "retry");
+  return std::vector<NewEvent>{Make(events::kRunRetried, {{"index", run.cursor}}, meta)};
+}
+
+Result<ForkPlan> DecideFork(const RunState& source, std::optional<std::uint32_t> at,
+                            const json::value& override_value, const std::string& title,
+                            bool autorun, const EventMeta& meta) {
+  const std::uint32_t from = at.value_or(source.cursor);
+  if (from > source.cursor) {
+    return Status::Conflict("run " + source.id + " has completed " + std::to_string(source.cursor) +
+                            " steps; cannot fork at " + std::to_string(from));
+  }
+  const bool has_override = !override_value.is_null();
+  if (has_override) {
+    if (!override_value.is_object() || !override_value.get_object().contains("output")) {
+      return Status::BadRequest("override must be an object {\"output\": …}");
+    }
+    if (from == 0) return Status::BadRequest("override needs at >= 1: it replaces step at-1's output");
+  }
+  ForkPlan plan;
+  plan.source_version = from == 0 ? 1 : source.steps[from - 1].output_version;
+  json::object d{{"source_run_id", source.id}, {"source_version", plan.source_version},
+                 {"at", from}, {"override", override_value},
+                 {"title", title.empty() ? source.title : title}};
+  plan.events.push_back(Make(events::kRunForked, d, meta));
+  if (from == source.total_steps()) {
+    plan.events.push_back(Make(events::kRunCompleted, {}, meta));
+  } else if (autorun) {
+    plan.events.push_back(Make(events::kAutorunStarted, {}, meta));
+  }
+  return plan;
+}
+
+}  // namespace forkline

@@ -1,0 +1,295 @@
+#include "daemon/engine/engine.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
+#include <future>
+#include <thread>
+
+#include "daemon/engine/clock.h"
+#include "projections/fold.h"
+#include "projections/run_json.h"
+
+namespace forkline {
+namespace json = boost::json;
+
+Engine::Engine(EventStore& store, std::vector<WorkflowDefinition> workflows,
+               std::map<std::string, Executor*> executors, EngineOptions options,
+               boost::asio::any_io_executor io)
+    : store_(store),
+      workflows_(std::move(workflows)),
+      executors_(std::move(executors)),
+      options_(std::move(options)),
+      io_(std::move(io)) {
+  idempotency_.SetRetention(options_.idempotency_retention);
+}
+
+Engine::~Engine() {
+  accepting_ = false;
+  if (store_listener_) store_.Unsubscribe(store_listener_);
+  steps_.reset();
+}
+
+std::shared_ptr<RunEntry> Engine::NewEntry(const std::string& id) {
+  return std::make_shared<RunEntry>(id, io_);
+}
+
+Status Engine::Start() {
+  store_listener_ = store_.Subscribe([this](const EventList& events) { OnDurable(events); });
+  FL_RETURN_IF_ERROR(Recover());
+  steps_ = std::make_unique<StepPool>(options_.max_concurrent_steps);
+  accepting_ = true;
+  // Steps that were in flight at the crash, and autorun, go on.
+  for (const Entry& entry : runs_.All()) {
+    entry->queue->Post([this, entry](SerialQueue::Done done) {
+      const RunState state = entry->Snapshot();
+      auto decision = DecideInterrupted(state, {NowString(), "", ""});
+      if (!decision.ok() || decision->empty()) {
+        MaybeAdvance(entry);
+        return done();
+      }
+      const std::uint32_t index = *state.in_flight;
+      const std::uint32_t attempt = state.steps[index].attempt;
+      StepEnd end{index, attempt, StepResult::Failure("interrupted", "", true), 0};
+      const bool retry = WillRetry(state, end);
+      AppendToRun(entry, std::move(decision).value(), [this, entry, index, retry, done](Status s) {
+        if (s.ok() && retry) {
+          auto next = DecideNextAttempt(entry->Snapshot(), index, {NowString(), "", ""});
+          if (next.ok() && !next->empty()) {
+            const std::uint32_t att = entry->Snapshot().steps[index].attempt + 1;
+            return AppendToRun(entry, std::move(next).value(), [this, entry, index, att, done](Status s2) {
+              if (s2.ok()) StartStep(entry, index, att);
+              done();
+            });
+          }
+        }
+        if (s.ok()) MaybeAdvance(entry);
+        done();
+      });
+    });
+  }
+  return Status::Ok();
+}
+
+// Folds every stream into its compact state. Own events carry the keys to recover.
+Status Engine::Recover() {
+  auto streams = store_.ListStreams();
+  if (!streams.ok()) return streams.status();
+  std::vector<std::pair<std::uint64_t, Entry>> created;
+  for (const StreamInfo& info : *streams) {
+    auto history = store_.ReadStream(info.run_id, 0, SIZE_MAX);
+    if (!history.ok()) return history.status();
+    Entry entry = NewEntry(info.run_id);
+    std::uint64_t first_own = 0;
+    for (const EventPtr& e : *history) {
+      FL_RETURN_IF_ERROR(Apply(entry->state, *e, Payloads::kDrop));
+      if (e->run_id != info.run_id) continue;
+      if (first_own == 0) first_own = e->position;
+      std::chrono::system_clock::time_point at;
+      if (!e->key.empty() && ParseTime(e->at, &at)) {
+        idempotency_.Recover(e->key, e->command_id, e->run_id, e->version, at);
+      }
+    }
+    created.emplace_back(first_own, std::move(entry));
+  }
+  std::sort(created.begin(), created.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [position, entry] : created) {
+    const auto parent = entry->state.parent;
+    runs_.MarkDurable(entry, position, parent);
+  }
+  return Status::Ok();
+}
+
+void Engine::AppendToRun(const Entry& entry, std::vector<NewEvent> events,
+                         std::function<void(Status)> then) {
+  if (events.empty()) return then(Status::Ok());
+  AppendRequest req;
+  req.run_id = entry->id;
+  {
+    std::lock_guard lock(entry->mu);
+    req.expected_version = entry->state.version;
+  }
+  req.events = std::move(events);
+  store_.AppendAsync(std::move(req), [this, then = std::move(then)](Result<AppendResult> r) {
+    // The store listener has folded the events already; continue off the writer thread.
+    boost::asio::post(io_, [then, s = r.ok() ? Status::Ok() : r.status()] { then(s); });
+  });
+}
+
+// On the store's writer thread, in position order: fold, then publish.
+void Engine::OnDurable(const EventList& events) {
+  for (const EventPtr& e : events) {
+    Entry entry = runs_.Find(e->run_id);
+    if (!entry) {
+      entry = NewEntry(e->run_id);
+      runs_.Insert(entry);
+    }
+    auto item = std::make_shared<FeedItem>();
+    std::optional<ParentLink> parent;
+    {
+      std::lock_guard lock(entry->mu);
+      const Status applied = Apply(entry->state, *e, Payloads::kDrop);
+      if (!applied.ok()) std::fprintf(stderr, "forklined: error: %s\n", applied.ToString().c_str());
+      item->kind = entry->state.kind;
+      item->json = EventWireLine(*e, BriefOf(entry->state));
+      parent = entry->state.parent;
+    }
+    if (e->type == events::kRunCreated || e->type == events::kRunForked) {
+      runs_.MarkDurable(entry, e->position, parent);
+    }
+    item->run_id = e->run_id;
+    item->type = e->type;
+    item->version = e->version;
+    item->position = e->position;
+    item->terminal = events::IsTerminalType(e->type);
+    Publish(item);
+  }
+}
+
+void Engine::Publish(const FeedItemPtr& item) {
+  std::shared_ptr<const std::map<std::uint64_t, Listener>> listeners;
+  {
+    std::lock_guard lock(feed_mu_);
+    listeners = feed_listeners_;
+  }
+  for (const auto& [id, l] : *listeners) l(item);
+}
+
+void Engine::PublishProgress(const Entry& entry, std::uint32_t index, const StepProgress& p) {
+  auto item = std::make_shared<FeedItem>();
+  item->run_id = entry->id;
+  item->type = std::string(events::kStepProgress);
+  item->transient = true;
+  json::object o{{"type", events::kStepProgress}, {"run_id", entry->id}, {"index", index}};
+  {
+    std::lock_guard lock(entry->mu);
+    item->kind = entry->state.kind;
+    if (index < entry->state.steps.size()) o["name"] = entry->state.steps[index].name;
+  }
+  o["at"] = NowString();
+  if (!p.message.empty()) o["message"] = p.message;
+  if (!p.delta.empty()) o["delta"] = p.delta;
+  if (p.fraction) o["fraction"] = *p.fraction;
+  item->json = json::serialize(o);
+  Publish(item);
+}
+
+std::uint64_t Engine::Subscribe(Listener listener) {
+  std::lock_guard lock(feed_mu_);
+  auto copy = std::make_shared<std::map<std::uint64_t, Listener>>(*feed_listeners_);
+  (*copy)[++next_feed_id_] = std::move(listener);
+  feed_listeners_ = std::move(copy);
+  return next_feed_id_;
+}
+
+void Engine::Unsubscribe(std::uint64_t id) {
+  std::lock_guard lock(feed_mu_);
+  auto copy = std::make_shared<std::map<std::uint64_t, Listener>>(*feed_listeners_);
+  copy->erase(id);
+  feed_listeners_ = std::move(copy);
+}
+
+Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_version) {
+  auto history = store_.ReadStream(run_id, 0, until_version);
+  if (!history.ok()) return history.status();
+  return Fold(*history, Payloads::kKeep);
+}
+
+json::object Engine::RunReply(const Entry& entry, RunDetail detail) {
+  if (detail == RunDetail::kFull) {
+    auto full = FullState(entry->id);
+    if (full.ok()) return {{"run", RunToJson(*full, RunDetail::kFull)}};
+  }
+  return {{"run", RunToJson(entry->Snapshot(), detail)}};
+}
+
+Result<FeedList> Engine::RenderHistory(std::string_view run_id, const EventList& history,
+                                       std::uint64_t after_version) {
+  RunState state;
+  FeedList out;
+  for (const EventPtr& e : history) {
+    FL_RETURN_IF_ERROR(Apply(state, *e, Payloads::kDrop));
+    if (e->version <= after_version) continue;
+    auto item = std::make_shared<FeedItem>();
+    item->run_id = std::string(run_id);
+    item->kind = state.kind;
+    item->type = e->type;
+    item->version = e->version;
+    item->position = e->position;
+    item->terminal = events::IsTerminalType(e->type);
+    item->json = EventWireLine(*e, BriefOf(state));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<FeedList> Engine::ReadRun(std::string_view run_id, std::uint64_t after_version,
+                                 std::size_t limit) {
+  // The state after each event needs the history from version 1.
+  auto history = store_.ReadStream(run_id, 0, after_version + limit);
+  if (!history.ok()) return history.status();
+  return RenderHistory(run_id, *history, after_version);
+}
+
+Result<FeedList> Engine::ReadGlobal(std::uint64_t after_position, std::size_t limit) {
+  auto page = store_.ReadAll(after_position, limit);
+  if (!page.ok()) return page.status();
+  // Each run's state after each of its events in the page, from one fold per run.
+  std::map<std::string, std::uint64_t> max_version;
+  for (const EventPtr& e : *page) {
+    auto& v = max_version[e->run_id];
+    v = std::max(v, e->version);
+  }
+  std::map<std::pair<std::string, std::uint64_t>, FeedItemPtr> rendered;
+  for (const auto& [run, until] : max_version) {
+    auto history = store_.ReadStream(run, 0, until);
+    if (!history.ok()) return history.status();
+    auto items = RenderHistory(run, *history, 0);
+    if (!items.ok()) return items.status();
+    for (auto& item : *items) rendered[{run, item->version}] = item;
+  }
+  FeedList out;
+  for (const EventPtr& e : *page) {
+    auto it = rendered.find({e->run_id, e->version});
+    if (it != rendered.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+void Engine::Shutdown(std::chrono::milliseconds grace) {
+  accepting_ = false;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (steps_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Steps that did not end in time are stopped and recorded aborted; the cursor stays,
+  // so they run again after a restart (by autorun, or the next run.next).
+  std::vector<std::future<void>> recorded;
+  for (const Entry& entry : runs_.All()) {
+    if (!entry->Snapshot().in_flight) continue;
+    auto promise = std::make_shared<std::promise<void>>();
+    recorded.push_back(promise->get_future());
+    entry->queue->Post([this, entry, promise](SerialQueue::Done done) {
+      const RunState state = entry->Snapshot();
+      std::vector<NewEvent> events;
+      if (state.in_flight) {
+        const StepRecord& s = state.steps[*state.in_flight];
+        json::object d{{"index", s.index}, {"name", s.name}, {"attempt", s.attempt},
+                       {"reason", "shutdown"}};
+        events.push_back({std::string(events::kStepAborted), NowString(), "", "", json::serialize(d)});
+      }
+      {
+        std::lock_guard lock(entry->mu);
+        if (entry->abort) entry->abort->store(true);
+      }
+      AppendToRun(entry, std::move(events), [promise, done](Status) {
+        promise->set_value();
+        done();
+      });
+    });
+  }
+  for (auto& f : recorded) f.wait_for(std::chrono::seconds(5));
+  steps_.reset();
+}
+
+}  // namespace forkline

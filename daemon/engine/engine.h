@@ -1,0 +1,130 @@
+#pragma once
+// Engine: the workflow engine behind every front end. It decides commands against the
+// runs' projected state, appends the events, executes steps (one attempt at a time on
+// a StepPool), drives autorun, recovers after a crash, and feeds live subscribers.
+//
+// Threads: Handle may be called from any thread; work runs on `io` (a thread pool the
+// daemon owns) and on the StepPool. Each run has a SerialQueue: its commands are decided
+// one at a time, each after the previous one's events are durable.
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "daemon/api/command.h"
+#include "daemon/api/feed.h"
+#include "daemon/engine/decider.h"
+#include "daemon/engine/idempotency.h"
+#include "daemon/engine/run_registry.h"
+#include "daemon/engine/step_pool.h"
+#include "daemon/executors/executor.h"
+#include "daemon/workflow/definition.h"
+#include "eventstore/event_store.h"
+#include "projections/run_json.h"
+
+namespace forkline {
+
+struct EngineOptions {
+  unsigned max_concurrent_steps = 4;               // Default: 4
+  std::chrono::seconds step_timeout{300};          // Default: 300 s
+  std::size_t max_output_bytes = 8u << 20;         // Default: 8 MiB
+  std::chrono::hours idempotency_retention{24};    // Default: 24 h
+  std::chrono::milliseconds retry_backoff{200};    // first backoff, doubled per attempt
+  std::string version = "0.1.0";                   // reported by system.health
+};
+
+class Engine final : public CommandHandler, public EventFeed {
+ public:
+  // `store` and the executors must outlive the engine. `workflows` in listing order.
+  Engine(EventStore& store, std::vector<WorkflowDefinition> workflows,
+         std::map<std::string, Executor*> executors, EngineOptions options,
+         boost::asio::any_io_executor io);
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Rebuilds every run's projection from the log, records steps that were in flight
+  // at a crash as failed ("interrupted") and retries them per policy, resumes autorun.
+  Status Start();
+  // Stops taking commands (kUnavailable), waits up to `grace` for steps in flight,
+  // records the rest aborted; they run again after a restart.
+  void Shutdown(std::chrono::milliseconds grace);
+
+  void Handle(CommandRequest request, ReplyFn reply) override;
+
+  Result<FeedList> ReadRun(std::string_view run_id, std::uint64_t after_version,
+                           std::size_t limit) override;
+  Result<FeedList> ReadGlobal(std::uint64_t after_position, std::size_t limit) override;
+  std::uint64_t Subscribe(Listener listener) override;
+  void Unsubscribe(std::uint64_t id) override;
+
+  // The full projection of a run (input and outputs), folded from the log.
+  Result<RunState> FullState(std::string_view run_id, std::uint64_t until_version = UINT64_MAX);
+
+ private:
+  friend class EngineTestPeer;
+  using Entry = std::shared_ptr<RunEntry>;
+
+  // engine_commands.cc: dispatch and the read-only commands.
+  void Dispatch(CommandRequest request, ReplyFn reply);
+  CommandReply DoGet(const boost::json::object& args);
+  CommandReply DoList(const boost::json::object& args);
+  CommandReply DoEvents(const boost::json::object& args);
+  CommandReply DoLineage(const boost::json::object& args);
+  CommandReply DoWorkflows();
+  CommandReply DoHealth();
+
+  // engine_mutations.cc: commands that append.
+  void DoCreate(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
+  void DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
+  // pause, resume, autorun, cancel, retry: decide against the state, append, answer {run}.
+  void DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
+
+  // engine_steps.cc: stepping, step execution, retries, autorun.
+  void DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
+  void StartStep(const Entry& entry, std::uint32_t index, std::uint32_t attempt);
+  void RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t attempt,
+                  std::shared_ptr<std::atomic<bool>> abort);
+  void OnStepEnded(const Entry& entry, StepEnd end);
+  void MaybeAdvance(const Entry& entry);
+  void AnswerNextWaiter(const Entry& entry, std::uint32_t index);
+
+  // engine.cc: appends, the store listener, recovery.
+  // Appends `events` to the run (expected version = its state's), then calls `then`
+  // with the status. Must run inside the run's SerialQueue task.
+  void AppendToRun(const Entry& entry, std::vector<NewEvent> events,
+                   std::function<void(Status)> then);
+  void OnDurable(const EventList& events);
+  void Publish(const FeedItemPtr& item);
+  void PublishProgress(const Entry& entry, std::uint32_t index, const StepProgress& p);
+  Status Recover();
+  std::shared_ptr<RunEntry> NewEntry(const std::string& id);
+  boost::json::object RunReply(const Entry& entry, RunDetail detail = RunDetail::kFull);
+  Result<FeedList> RenderHistory(std::string_view run_id, const EventList& history,
+                                 std::uint64_t after_version);
+
+  EventStore& store_;
+  std::vector<WorkflowDefinition> workflows_;
+  std::map<std::string, Executor*> executors_;
+  const EngineOptions options_;
+  boost::asio::any_io_executor io_;
+  RunRegistry runs_;
+  IdempotencyIndex idempotency_;
+  std::unique_ptr<StepPool> steps_;
+  std::uint64_t store_listener_ = 0;
+  std::atomic<bool> accepting_{false};
+  std::atomic<int> steps_in_flight_{0};
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+
+  std::mutex feed_mu_;  // guards feed_listeners_, next_feed_id_
+  std::shared_ptr<const std::map<std::uint64_t, Listener>> feed_listeners_ =
+      std::make_shared<std::map<std::uint64_t, Listener>>();
+  std::uint64_t next_feed_id_ = 0;
+};
+
+}  // namespace forkline

@@ -1,0 +1,200 @@
+// Stepping: run.next, executing an attempt on the StepPool, retries with backoff, and
+// autorun, which keeps taking the next step while the run allows it.
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "daemon/engine/args.h"
+#include "daemon/engine/clock.h"
+#include "daemon/engine/engine.h"
+#include "projections/run_json.h"
+
+namespace forkline {
+namespace json = boost::json;
+
+namespace {
+
+json::object StepContext(const RunState& run, std::uint32_t index, const StepDefinition& def) {
+  json::object steps;
+  for (const StepRecord& s : run.steps) {
+    if (s.index < index && s.status == StepStatus::kCompleted) steps[s.name] = s.output;
+  }
+  return {{"run_id", run.id},
+          {"kind", run.kind},
+          {"title", run.title},
+          {"input", run.input},
+          {"step", json::object{{"index", index}, {"name", def.name}, {"params", def.params}}},
+          {"steps", std::move(steps)}};
+}
+
+}  // namespace
+
+void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn reply) {
+  const json::object& a = req.args;
+  if (Status s = args::OnlyKnown(a, {"run_id", "expect_version"}); !s.ok()) return reply(s);
+  auto id = args::RequiredString(a, "run_id");
+  if (!id.ok()) return reply(id.status());
+  auto expect = args::OptionalUint(a, "expect_version", UINT64_MAX);
+  if (!expect.ok()) return reply(expect.status());
+  Entry entry = runs_.Find(*id);
+  if (!entry) return reply(Status::NotFound("run " + *id + " does not exist"));
+  entry->queue->Post([this, entry, meta, reply, expect = *expect](SerialQueue::Done done) {
+    const RunState state = entry->Snapshot();
+    if (expect && *expect != state.version) {
+      reply(Status::Conflict("run " + state.id + " is at version " + std::to_string(state.version) +
+                             ", expected " + std::to_string(*expect)));
+      return done();
+    }
+    auto decision = DecideNext(state, false, meta);
+    if (!decision.ok()) {
+      reply(decision.status());
+      return done();
+    }
+    const std::uint32_t index = state.cursor;
+    const std::uint32_t attempt = state.steps[index].attempt + 1;
+    {
+      std::lock_guard lock(entry->mu);
+      entry->next_waiter = RunEntry::NextWaiter{reply, meta};
+    }
+    AppendToRun(entry, std::move(decision).value(), [this, entry, index, attempt, reply, done](Status s) {
+      if (s.ok()) {
+        StartStep(entry, index, attempt);
+      } else {
+        {
+          std::lock_guard lock(entry->mu);
+          entry->next_waiter.reset();
+        }
+        reply(s);
+      }
+      done();
+    });
+  });
+}
+
+void Engine::StartStep(const Entry& entry, std::uint32_t index, std::uint32_t attempt) {
+  auto abort = std::make_shared<std::atomic<bool>>(false);
+  {
+    std::lock_guard lock(entry->mu);
+    entry->abort = abort;
+  }
+  ++steps_in_flight_;
+  steps_->Submit([this, entry, index, attempt, abort] { RunStepJob(entry, index, attempt, abort); });
+}
+
+void Engine::RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t attempt,
+                        std::shared_ptr<std::atomic<bool>> abort) {
+  const auto started = std::chrono::steady_clock::now();
+  StepEnd end{index, attempt, {}, 0};
+  auto state = FullState(entry->id);
+  auto def = state.ok() && index < state->definition.size()
+                 ? StepFromJson(state->definition[index])
+                 : Result<StepDefinition>(Status::Internal("the run's step definition is unreadable"));
+  if (!state.ok()) {
+    end.result = StepResult::Failure("internal", state.status().ToString(), true);
+  } else if (!def.ok()) {
+    end.result = StepResult::Failure("internal", def.status().ToString());
+  } else if (auto it = executors_.find(def->executor); it == executors_.end()) {
+    end.result = StepResult::Failure("no_executor", "no executor named '" + def->executor + "'");
+  } else {
+    const json::object context = StepContext(*state, index, *def);
+    const auto timeout = def->timeout_s > 0 ? std::chrono::seconds(def->timeout_s) : options_.step_timeout;
+    StepTask task{context, *def, *abort,
+                  [this, entry, index](StepProgress p) { PublishProgress(entry, index, p); },
+                  std::chrono::duration_cast<std::chrono::milliseconds>(timeout),
+                  options_.max_output_bytes};
+    try {
+      end.result = it->second->Run(task);
+    } catch (const std::exception& e) {
+      end.result = StepResult::Failure("internal", std::string("executor threw: ") + e.what());
+    }
+    if (end.result.ok) {
+      const std::size_t size = json::serialize(end.result.output).size();
+      if (size > options_.max_output_bytes) {
+        end.result = StepResult::Failure(
+            "output_too_large", "step output is " + std::to_string(size) + " bytes; the limit is " +
+                                    std::to_string(options_.max_output_bytes));
+      }
+    }
+  }
+  end.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+  --steps_in_flight_;
+  entry->queue->Post([this, entry, end = std::move(end)](SerialQueue::Done done) {
+    OnStepEnded(entry, end);
+    done();
+  });
+}
+
+// Runs inside the run's SerialQueue; the append's continuation is asynchronous, so it
+// queues its follow-ups as new tasks rather than holding the queue.
+void Engine::OnStepEnded(const Entry& entry, StepEnd end) {
+  const RunState state = entry->Snapshot();
+  EventMeta meta{NowString(), "", ""};
+  {
+    std::lock_guard lock(entry->mu);
+    if (entry->next_waiter) {
+      meta.command_id = entry->next_waiter->meta.command_id;
+      meta.key = entry->next_waiter->meta.key;
+    }
+  }
+  auto decision = DecideStepEnded(state, end, meta);
+  if (!decision.ok() || decision->empty()) return;
+  const bool retry = WillRetry(state, end);
+  AppendToRun(entry, std::move(decision).value(), [this, entry, end, retry](Status s) {
+    if (!s.ok()) return;
+    if (!retry) {
+      AnswerNextWaiter(entry, end.index);
+      return MaybeAdvance(entry);
+    }
+    auto timer = std::make_shared<boost::asio::steady_timer>(
+        io_, options_.retry_backoff * (1u << std::min<std::uint32_t>(end.attempt - 1, 10)));
+    timer->async_wait([this, entry, end, timer](boost::system::error_code) {
+      entry->queue->Post([this, entry, end](SerialQueue::Done done) {
+        auto next = DecideNextAttempt(entry->Snapshot(), end.index, {NowString(), "", ""});
+        if (!next.ok() || next->empty()) {
+          AnswerNextWaiter(entry, end.index);
+          return done();
+        }
+        AppendToRun(entry, std::move(next).value(), [this, entry, end, done](Status s2) {
+          if (s2.ok()) StartStep(entry, end.index, end.attempt + 1);
+          done();
+        });
+      });
+    });
+  });
+}
+
+void Engine::AnswerNextWaiter(const Entry& entry, std::uint32_t index) {
+  std::optional<RunEntry::NextWaiter> waiter;
+  {
+    std::lock_guard lock(entry->mu);
+    waiter.swap(entry->next_waiter);
+  }
+  if (!waiter) return;
+  auto full = FullState(entry->id);
+  if (!full.ok()) return waiter->reply(full.status());
+  json::object result{{"run", RunToJson(*full, RunDetail::kFull)}};
+  if (index < full->steps.size()) result["step"] = StepToJson(full->steps[index]);
+  waiter->reply(std::move(result));
+}
+
+void Engine::MaybeAdvance(const Entry& entry) {
+  const RunState state = entry->Snapshot();
+  const bool movable = state.status == RunStatus::kQueued || state.status == RunStatus::kRunning;
+  if (!state.autorun || !movable || state.in_flight || state.cursor >= state.total_steps()) return;
+  if (!accepting_) return;
+  entry->queue->Post([this, entry](SerialQueue::Done done) {
+    const RunState now = entry->Snapshot();
+    auto decision = DecideNext(now, /*by_autorun=*/true, {NowString(), "", ""});
+    if (!decision.ok()) return done();
+    const std::uint32_t index = now.cursor;
+    const std::uint32_t attempt = now.steps[index].attempt + 1;
+    AppendToRun(entry, std::move(decision).value(), [this, entry, index, attempt, done](Status s) {
+      if (s.ok()) StartStep(entry, index, attempt);
+      done();
+    });
+  });
+}
+
+}  // namespace forkline

@@ -1,0 +1,183 @@
+#include "projections/fold.h"
+
+#include <boost/json/parse.hpp>
+
+namespace forkline {
+namespace {
+
+namespace json = boost::json;
+
+std::string Str(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::uint64_t U64(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return 0;
+  if (v->is_uint64()) return v->get_uint64();
+  if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
+  return 0;
+}
+
+StepRecord PendingStep(std::uint32_t index, const json::value& def) {
+  StepRecord r;
+  r.index = index;
+  if (def.is_object()) {
+    r.name = Str(def.get_object(), "name");
+    r.executor = Str(def.get_object(), "executor");
+    r.max_attempts = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, U64(def.get_object(), "max_attempts")));
+  }
+  return r;
+}
+
+void ApplyCreated(RunState& s, const Event& e, json::object& d, Payloads payloads) {
+  s.id = e.run_id;
+  s.kind = Str(d, "kind");
+  s.title = Str(d, "title");
+  s.created_at = e.at;
+  if (payloads == Payloads::kKeep) {
+    if (auto* in = d.if_contains("input"); in && in->is_object()) s.input = std::move(in->get_object());
+  }
+  if (auto* def = d.if_contains("definition"); def && def->is_array()) {
+    s.definition = std::move(def->get_array());
+  }
+  s.steps.clear();
+  for (std::size_t i = 0; i < s.definition.size(); ++i) {
+    s.steps.push_back(PendingStep(static_cast<std::uint32_t>(i), s.definition[i]));
+  }
+}
+
+void ApplyForked(RunState& s, const Event& e, json::object& d, Payloads payloads) {
+  s.id = e.run_id;
+  const auto at = static_cast<std::uint32_t>(U64(d, "at"));
+  s.parent = ParentLink{Str(d, "source_run_id"), at, U64(d, "source_version")};
+  if (auto* t = d.if_contains("title"); t && t->is_string()) s.title = std::string(t->get_string());
+  s.created_at = e.at;
+  s.status = RunStatus::kQueued;
+  s.autorun = false;
+  s.autorun_on_resume = false;
+  s.in_flight.reset();
+  s.cursor = at;
+  s.last_error_code.clear();
+  s.last_error_message.clear();
+  for (std::size_t i = at; i < s.steps.size(); ++i) {
+    s.steps[i] = PendingStep(static_cast<std::uint32_t>(i), s.definition[i]);
+  }
+  const json::value* over = d.if_contains("override");
+  if (at > 0 && at <= s.steps.size() && over && over->is_object()) {
+    StepRecord& prev = s.steps[at - 1];
+    prev.output_version = e.version;
+    if (payloads == Payloads::kKeep) {
+      const json::value* out = over->get_object().if_contains("output");
+      prev.output = out ? *out : json::value();
+    }
+  }
+}
+
+Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads) {
+  const std::uint64_t index = U64(d, "index");
+  if (index >= s.steps.size()) {
+    return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
+                            " names step " + std::to_string(index) + " of " +
+                            std::to_string(s.steps.size()));
+  }
+  StepRecord& step = s.steps[index];
+  step.attempt = static_cast<std::uint32_t>(U64(d, "attempt"));
+  if (e.type == events::kStepStarted) {
+    step.status = StepStatus::kRunning;
+    step.started_at = e.at;
+    step.ended_at.clear();
+    step.duration_ms = -1;
+    step.error_code.clear();
+    step.error_message.clear();
+    if (auto ex = Str(d, "executor"); !ex.empty()) step.executor = std::move(ex);
+    s.in_flight = static_cast<std::uint32_t>(index);
+    if (s.status == RunStatus::kQueued) s.status = RunStatus::kRunning;
+    return Status::Ok();
+  }
+  step.ended_at = e.at;
+  if (s.in_flight == index) s.in_flight.reset();
+  if (e.type == events::kStepCompleted) {
+    step.status = StepStatus::kCompleted;
+    step.duration_ms = static_cast<std::int64_t>(U64(d, "duration_ms"));
+    step.output_version = e.version;
+    if (payloads == Payloads::kKeep) {
+      if (auto* out = d.if_contains("output")) step.output = std::move(*out);
+    }
+    s.cursor = static_cast<std::uint32_t>(index + 1);
+  } else if (e.type == events::kStepFailed) {
+    step.status = StepStatus::kFailed;
+    if (auto* err = d.if_contains("error"); err && err->is_object()) {
+      step.error_code = Str(err->get_object(), "code");
+      step.error_message = Str(err->get_object(), "message");
+    }
+  } else {
+    step.status = StepStatus::kAborted;
+  }
+  return Status::Ok();
+}
+
+void ApplyRunEvent(RunState& s, const Event& e, const json::object& d) {
+  const std::string_view t = e.type;
+  if (t == events::kRunPaused) {
+    s.status = RunStatus::kPaused;
+  } else if (t == events::kRunResumed || t == events::kRunRetried) {
+    s.status = RunStatus::kRunning;
+    s.last_error_code.clear();
+    s.last_error_message.clear();
+  } else if (t == events::kAutorunStarted) {
+    s.autorun = true;
+    s.autorun_on_resume = false;
+  } else if (t == events::kAutorunStopped) {
+    s.autorun = false;
+    s.autorun_on_resume = Str(d, "reason") == "paused";
+  } else if (t == events::kRunCompleted) {
+    s.status = RunStatus::kCompleted;
+  } else if (t == events::kRunCanceled) {
+    s.status = RunStatus::kCanceled;
+  } else if (t == events::kRunFailed) {
+    s.status = RunStatus::kFailed;
+    if (auto* err = d.if_contains("error"); err && err->is_object()) {
+      s.last_error_code = Str(err->get_object(), "code");
+      s.last_error_message = Str(err->get_object(), "message");
+    }
+  }
+}
+
+}  // namespace
+
+Status Apply(RunState& state, const Event& e, Payloads payloads) {
+  if (e.version != state.version + 1) {
+    return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
+                            " follows version " + std::to_string(state.version));
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(e.data.empty() ? std::string_view("{}") : std::string_view(e.data), ec);
+  if (ec || !parsed.is_object()) {
+    return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
+                            " has a payload that is not a JSON object");
+  }
+  json::object& d = parsed.get_object();
+  if (e.type == events::kRunCreated) {
+    ApplyCreated(state, e, d, payloads);
+  } else if (e.type == events::kRunForked) {
+    ApplyForked(state, e, d, payloads);
+  } else if (e.type.starts_with("step.")) {
+    FL_RETURN_IF_ERROR(ApplyStep(state, e, d, payloads));
+  } else {
+    ApplyRunEvent(state, e, d);
+  }
+  state.version = e.version;
+  state.updated_at = e.at;
+  state.head_hash = e.hash;
+  return Status::Ok();
+}
+
+Result<RunState> Fold(const EventList& history, Payloads payloads) {
+  RunState state;
+  for (const EventPtr& e : history) FL_RETURN_IF_ERROR(Apply(state, *e, payloads));
+  return state;
+}
+
+}  // namespace forkline

@@ -1,0 +1,29 @@
+#pragma once
+// The wire forms of runs, steps and events (DESIGN §4 "Run JSON", §5 SSE data).
+
+#include <boost/json/object.hpp>
+#include <cstddef>
+#include <string>
+
+#include "eventstore/event.h"
+#include "projections/run_state.h"
+
+namespace forkline {
+
+enum class RunDetail {
+  kSummary,  // run.list: no input, no steps
+  kFull,     // run.get: input and every step with its output
+};
+
+boost::json::object RunToJson(const RunState& run, RunDetail detail);
+// A step record; outputs larger than `max_output_bytes` are left out with
+// "output_truncated": true (0: never truncate).
+boost::json::object StepToJson(const StepRecord& step, std::size_t max_output_bytes = 0);
+boost::json::object BriefToJson(const RunBrief& brief);
+
+// The canonical event (eventstore/canonical.h) as a JSON object.
+boost::json::object EventToJson(const Event& event);
+// One line: the canonical event plus "run": {status, cursor, autorun, version}.
+std::string EventWireLine(const Event& event, const RunBrief& after);
+
+}  // namespace forkline

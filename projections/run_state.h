@@ -1,0 +1,72 @@
+#pragma once
+// RunState: what the fold of a run's history gives (DESIGN §2, §4 "Run JSON").
+// The engine keeps a compact one per run in memory (no input, no step outputs) and
+// folds a full one from the log when a client asks for outputs.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "projections/event_types.h"
+
+namespace forkline {
+
+struct StepRecord {
+  std::uint32_t index = 0;
+  std::string name;
+  std::string executor;
+  StepStatus status = StepStatus::kPending;
+  std::uint32_t attempt = 0;  // 0: never started
+  std::string started_at;
+  std::string ended_at;
+  std::int64_t duration_ms = -1;  // -1: not ended
+  boost::json::value output;      // completed only; null in compact states
+  std::uint64_t output_version = 0;  // version of the step.completed that holds it
+  std::string error_code;         // failed only
+  std::string error_message;
+  std::uint32_t max_attempts = 1;
+};
+
+struct ParentLink {
+  std::string run_id;
+  std::uint32_t at = 0;          // the fork's starting cursor
+  std::uint64_t version = 0;     // the source version it branches after
+};
+
+struct RunState {
+  std::string id;
+  std::string kind;
+  std::string title;
+  RunStatus status = RunStatus::kQueued;
+  std::uint32_t cursor = 0;
+  bool autorun = false;
+  // Autorun was on when the run was paused: resume turns it back on.
+  bool autorun_on_resume = false;
+  std::uint64_t version = 0;
+  std::string created_at;
+  std::string updated_at;
+  std::optional<ParentLink> parent;
+  boost::json::object input;        // empty in compact states
+  boost::json::array definition;    // the step list from run.created (always kept)
+  std::vector<StepRecord> steps;    // one per step of the kind, latest attempt
+  std::optional<std::uint32_t> in_flight;  // index of a started, not yet ended step
+  std::string last_error_code;      // of run.failed
+  std::string last_error_message;
+  std::string head_hash;
+
+  std::uint32_t total_steps() const { return static_cast<std::uint32_t>(steps.size()); }
+};
+
+// {status, cursor, autorun, version}: the state each SSE message carries.
+struct RunBrief {
+  RunStatus status = RunStatus::kQueued;
+  std::uint32_t cursor = 0;
+  bool autorun = false;
+  std::uint64_t version = 0;
+};
+inline RunBrief BriefOf(const RunState& s) { return {s.status, s.cursor, s.autorun, s.version}; }
+
+}  // namespace forkline
