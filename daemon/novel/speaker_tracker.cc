@@ -1,0 +1,208 @@
+#include "daemon/novel/speaker_tracker.h"
+
+#include <array>
+
+#include "daemon/novel/attribution.h"
+#include "daemon/novel/names.h"
+#include "daemon/novel/text_util.h"
+
+namespace forkline {
+namespace {
+
+constexpr std::size_t kRecentSpeakers = 6;
+constexpr std::size_t kMinActionWords = 3;
+
+// +1 for a cue that names a man, -1 for a woman, 0 when the words do not say.
+int LexicalGender(std::string_view cue) {
+  static constexpr std::array<std::string_view, 16> kFemale = {
+      "QUEEN", "DUCHESS", "MRS.",     "MISS",   "LADY",     "MOTHER", "SISTER", "AUNT",
+      "GIRL",  "WOMAN",   "PRINCESS", "MADAME", "COUNTESS", "MS.",    "MME.",   "DAME"};
+  static constexpr std::array<std::string_view, 14> kMale = {
+      "KING",    "DUKE", "MR.", "SIR",    "LORD",  "FATHER", "UNCLE",
+      "BROTHER", "BOY",  "MAN", "PRINCE", "KNAVE", "COUNT",  "MONSIEUR"};
+  for (const text::Word& w : text::Words(cue)) {
+    std::string_view word = w.text;
+    if (w.end < cue.size() && cue[w.end] == '.') word = cue.substr(w.begin, w.end - w.begin + 1);
+    for (std::string_view f : kFemale) {
+      if (word == f) return -1;
+    }
+    for (std::string_view m : kMale) {
+      if (word == m) return 1;
+    }
+  }
+  return 0;
+}
+
+int GenderOfPronoun(lexicon::Pronoun p) {
+  return p == lexicon::Pronoun::kHe ? 1 : (p == lexicon::Pronoun::kShe ? -1 : 0);
+}
+
+// Narration minus [cut_begin, cut_end), kept when it still says something.
+std::string Leftover(std::string_view s, std::size_t cut_begin, std::size_t cut_end) {
+  std::string out(text::Trim(s.substr(0, cut_begin)));
+  const std::string_view rest = s.substr(std::min(cut_end, s.size()));
+  std::string_view tail = rest;
+  while (!tail.empty() && !text::IsAlnum(tail[0]) && tail[0] != '(')
+    tail.remove_prefix(1);
+  if (!tail.empty()) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(text::Trim(tail));
+  }
+  while (!out.empty() && (out.back() == ',' || out.back() == ' ' || out.back() == '-')) {
+    out.pop_back();
+  }
+  return text::CountWords(out) >= kMinActionWords ? out : std::string();
+}
+
+void AppendSentence(std::string& to, std::string_view s) {
+  if (s.empty()) return;
+  if (!to.empty()) to.push_back(' ');
+  to.append(s);
+}
+
+}  // namespace
+
+std::string Cast::CueFor(const std::string& name) const {
+  const auto it = cue_of.find(name);
+  return it == cue_of.end() ? CueOf(name) : it->second;
+}
+
+SpeakerTracker::SpeakerTracker(QuoteStyle style, const Cast* cast) : style_(style), cast_(cast) {}
+
+void SpeakerTracker::Reset() {
+  recent_speakers_.clear();
+  addressee_.clear();
+  last_mention_.clear();
+  last_open_ = false;
+}
+
+int SpeakerTracker::GenderOf(const std::string& cue) const {
+  if (const int g = LexicalGender(cue)) return g;
+  const auto it = gender_votes_.find(cue);
+  if (it == gender_votes_.end() || it->second == 0) return 0;
+  return it->second > 0 ? 1 : -1;
+}
+
+void SpeakerTracker::NoteGender(const std::string& cue, std::string_view after) {
+  if (const int g = GenderOfPronoun(FirstGenderedPronoun(after))) gender_votes_[cue] += g;
+}
+
+void SpeakerTracker::NoteMentions(std::string_view narration) {
+  if (cast_ == nullptr) return;
+  for (std::size_t i = 0; i < narration.size(); ++i) {
+    if (!text::IsUpper(narration[i]) || (i > 0 && text::IsLetter(narration[i - 1]))) continue;
+    std::size_t from = i;
+    if (i >= 4 && narration.substr(i - 4, 4) == "the ") from = i - 4;
+    if (auto m = NameAt(narration, from, false); m && !m->name.empty() && cast_->Knows(m->name)) {
+      last_mention_ = cast_->CueFor(m->name);
+      i = m->end;
+    }
+  }
+}
+
+std::string SpeakerTracker::ResolvePronoun(lexicon::Pronoun p, std::string_view lead_in) const {
+  const int want = GenderOfPronoun(p);
+  if (auto subject = LastSentenceSubject(lead_in);
+      subject && !subject->name.empty() && cast_ != nullptr && cast_->Knows(subject->name)) {
+    const std::string cue = cast_->CueFor(subject->name);
+    if (want == 0 || GenderOf(cue) != -want) return cue;
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto it = recent_speakers_.rbegin(); it != recent_speakers_.rend(); ++it) {
+      const int g = GenderOf(*it);
+      if (pass == 0 ? (want != 0 && g == want) : (g != -want || want == 0)) return *it;
+    }
+  }
+  if (!last_mention_.empty()) return last_mention_;
+  if (cast_ != nullptr && !cast_->protagonist.empty()) return cast_->protagonist;
+  return std::string(kUnknownCue);
+}
+
+std::string SpeakerTracker::GuessUnattributed(std::string_view lead_in) const {
+  const std::string last = recent_speakers_.empty() ? "" : recent_speakers_.back();
+  if (auto subject = LastSentenceSubject(lead_in); subject && cast_ != nullptr) {
+    if (subject->pronoun != lexicon::Pronoun::kNone &&
+        subject->pronoun != lexicon::Pronoun::kThey) {
+      return ResolvePronoun(subject->pronoun, {});
+    }
+    if (cast_->Knows(subject->name)) return cast_->CueFor(subject->name);
+  }
+  if (!addressee_.empty() && addressee_ != last) return addressee_;
+  if (recent_speakers_.size() >= 2) return recent_speakers_[recent_speakers_.size() - 2];
+  if (!last_mention_.empty() && last_mention_ != last) return last_mention_;
+  if (cast_ != nullptr && !cast_->protagonist.empty() && cast_->protagonist != last) {
+    return cast_->protagonist;
+  }
+  return std::string(kUnknownCue);
+}
+
+void SpeakerTracker::Remember(const std::string& cue, const std::string& addressee) {
+  if (recent_speakers_.empty() || recent_speakers_.back() != cue) {
+    recent_speakers_.push_back(cue);
+    if (recent_speakers_.size() > kRecentSpeakers) recent_speakers_.erase(recent_speakers_.begin());
+  }
+  addressee_ = addressee.empty() || cast_ == nullptr ? "" : cast_->CueFor(addressee);
+  if (addressee_ == cue) addressee_.clear();
+}
+
+std::optional<Speech> SpeakerTracker::Read(std::string_view p) {
+  const std::vector<Segment> segs = SplitQuotes(p, style_);
+  std::size_t first = 0;
+  while (first < segs.size() && !segs[first].speech)
+    ++first;
+  if (first == segs.size()) {
+    NoteMentions(p);
+    last_open_ = false;
+    return std::nullopt;
+  }
+  auto piece = [&](const Segment& s) { return p.substr(s.begin, s.end - s.begin); };
+  const std::string_view lead = first > 0 ? piece(segs[first - 1]) : std::string_view();
+  Speech sp;
+  Attribution a;
+  std::size_t a_seg = segs.size();
+  for (std::size_t i = first + 1; i < segs.size() && !a.found; ++i) {
+    if (!segs[i].speech && segs[i - 1].speech) {
+      a = FindAttribution(piece(segs[i]), FragmentPlace::kAfterSpeech);
+      a_seg = i;
+    }
+  }
+  if (!a.found && first > 0) {
+    a = FindAttribution(lead, FragmentPlace::kBeforeSpeech);
+    a_seg = first - 1;
+  }
+  if (!a.found) a_seg = segs.size();
+  const bool continues = last_open_ && StartsWithQuote(p, style_) && !recent_speakers_.empty();
+  NoteMentions(lead);
+  if (a.found && a.who.pronoun == lexicon::Pronoun::kI) {
+    sp.speaker = std::string(kNarratorCue);
+  } else if (a.found && !a.who.name.empty()) {
+    sp.raw_name = a.who.name;
+    sp.speaker = cast_ != nullptr ? cast_->CueFor(a.who.name) : CueOf(a.who.name);
+    sp.named = true;
+  } else if (a.found && a.who.pronoun != lexicon::Pronoun::kThey) {
+    sp.speaker = ResolvePronoun(a.who.pronoun, lead);
+  } else if (continues) {
+    sp.speaker = recent_speakers_.back();
+  } else {
+    sp.speaker = GuessUnattributed(lead);
+  }
+  sp.thinking = a.thinking;
+  sp.manner = a.manner;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const std::string_view s = text::Trim(piece(segs[i]));
+    if (segs[i].speech) {
+      AppendSentence(sp.text, s);
+      continue;
+    }
+    const std::string_view raw = piece(segs[i]);
+    const std::string left = i == a_seg ? Leftover(raw, a.clause_begin, a.clause_end)
+                                        : Leftover(raw, raw.size(), raw.size());
+    AppendSentence(i < first ? sp.action_before : sp.action_after, left);
+    if (i == a_seg && sp.named) NoteGender(sp.speaker, raw.substr(a.clause_end));
+  }
+  Remember(sp.speaker, a.addressee);
+  last_open_ = segs.back().speech && segs.back().open;
+  return sp;
+}
+
+}  // namespace forkline

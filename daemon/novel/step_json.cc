@@ -1,0 +1,210 @@
+#include "daemon/novel/step_json.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
+
+#include "daemon/novel/text_util.h"
+
+namespace forkline {
+namespace json = boost::json;
+namespace {
+
+const json::array* ArrayField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr ? v->if_array() : nullptr;
+}
+
+std::string_view StringField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  const json::string* s = v != nullptr ? v->if_string() : nullptr;
+  return s != nullptr ? std::string_view(*s) : std::string_view();
+}
+
+// A non-negative integer field, or `fallback` when it is missing or mistyped.
+std::size_t SizeField(const json::object& o, std::string_view key, std::size_t fallback) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return fallback;
+  if (const auto* i = v->if_int64(); i != nullptr && *i >= 0) return static_cast<std::size_t>(*i);
+  if (const auto* u = v->if_uint64()) return static_cast<std::size_t>(*u);
+  return fallback;
+}
+
+}  // namespace
+
+json::object IngestToJson(const IngestResult& ingest) {
+  json::array chapters;
+  for (std::size_t i = 0; i < ingest.chapters.size(); ++i) {
+    const Chapter& c = ingest.chapters[i];
+    std::size_t words = 0;
+    for (const std::string& p : c.paragraphs)
+      words += text::CountWords(p);
+    chapters.push_back(json::object{{"index", i},
+                                    {"heading", c.heading},
+                                    {"number", c.number},
+                                    {"title", c.title},
+                                    {"words", words},
+                                    {"paragraphs", c.paragraphs.size()},
+                                    {"text", ChapterText(c)}});
+  }
+  return {{"title", ingest.title},
+          {"author", ingest.author},
+          {"encoding", ingest.encoding},
+          {"words", ingest.words},
+          {"chapters", std::move(chapters)}};
+}
+
+json::object CastToJson(const CastAnalysis& cast) {
+  json::array characters;
+  for (const Character& c : cast.characters) {
+    json::array aliases;
+    for (const std::string& a : c.aliases)
+      aliases.emplace_back(a);
+    characters.push_back(json::object{{"name", c.name},
+                                      {"lines", c.lines},
+                                      {"mentions", c.mentions},
+                                      {"aliases", std::move(aliases)}});
+  }
+  return {{"characters", std::move(characters)},
+          {"protagonist", cast.cast.protagonist},
+          {"quote_style", cast.style == QuoteStyle::kSingle ? "single" : "double"},
+          {"speeches", cast.speeches},
+          {"named_speeches", cast.named_speeches}};
+}
+
+json::object ScenesToJson(const std::vector<Scene>& scenes) {
+  json::array out;
+  for (const Scene& s : scenes) {
+    out.push_back(json::object{{"index", s.index},
+                               {"chapter", s.chapter},
+                               {"heading", s.heading},
+                               {"location", s.location},
+                               {"time", s.time},
+                               {"setting", s.setting},
+                               {"first_paragraph", s.first_paragraph},
+                               {"paragraphs", s.paragraphs},
+                               {"words", s.words}});
+  }
+  return {{"scenes", std::move(out)}};
+}
+
+json::object ScriptsToJson(const std::vector<SceneScript>& scripts) {
+  json::array out;
+  for (const SceneScript& s : scripts) {
+    json::array elements;
+    elements.reserve(s.elements.size());
+    for (const Element& e : s.elements) {
+      elements.push_back(
+          json::object{{"type", e.type}, {"text", e.text}, {"character", e.character}});
+    }
+    out.push_back(json::object{{"index", s.index},
+                               {"chapter", s.chapter},
+                               {"heading", s.heading},
+                               {"elements", std::move(elements)}});
+  }
+  return {{"scenes", std::move(out)}};
+}
+
+json::object AssembleToJson(const std::string& fountain, const TitlePage& title_page,
+                            const ScreenplayStats& stats) {
+  json::object lines;
+  for (const auto& [cue, n] : stats.dialogue_lines)
+    lines[cue] = n;
+  return {{"fountain", fountain},
+          {"title", title_page.title},
+          {"author", title_page.author},
+          {"stats", json::object{{"scenes", stats.scenes},
+                                 {"characters", stats.characters},
+                                 {"dialogue_lines", std::move(lines)},
+                                 {"pages", stats.pages},
+                                 {"words", stats.words}}}};
+}
+
+Result<ChapterViews> ChaptersFromJson(const json::object& ingest) {
+  const json::array* chapters = ArrayField(ingest, "chapters");
+  if (chapters == nullptr) return Status::BadRequest("the ingest output has no chapters array");
+  ChapterViews out;
+  for (const json::value& v : *chapters) {
+    const json::object* c = v.if_object();
+    if (c == nullptr || c->if_contains("text") == nullptr || !c->at("text").is_string()) {
+      return Status::BadRequest("an ingest chapter has no text");
+    }
+    out.paragraphs.push_back(text::SplitOnBlankLines(StringField(*c, "text")));
+    out.titles.emplace_back(StringField(*c, "title"));
+  }
+  return out;
+}
+
+Result<Cast> CastFromJson(const json::object& characters, QuoteStyle* style) {
+  const json::array* list = ArrayField(characters, "characters");
+  if (list == nullptr) return Status::BadRequest("the characters output has no characters array");
+  Cast cast;
+  for (const json::value& v : *list) {
+    const json::object* c = v.if_object();
+    if (c == nullptr || StringField(*c, "name").empty()) {
+      return Status::BadRequest("a character has no name");
+    }
+    const std::string name(StringField(*c, "name"));
+    if (cast.protagonist.empty()) cast.protagonist = name;
+    if (const json::array* aliases = ArrayField(*c, "aliases")) {
+      for (const json::value& a : *aliases) {
+        if (a.is_string() && !a.get_string().empty())
+          cast.cue_of[std::string(a.get_string())] = name;
+      }
+    }
+  }
+  if (const std::string_view p = StringField(characters, "protagonist"); !p.empty()) {
+    cast.protagonist = std::string(p);
+  }
+  const std::string_view qs = StringField(characters, "quote_style");
+  if (qs == "single") *style = QuoteStyle::kSingle;
+  if (qs == "double") *style = QuoteStyle::kDouble;
+  return cast;
+}
+
+Result<std::vector<Scene>> ScenesFromJson(const json::object& scenes) {
+  const json::array* list = ArrayField(scenes, "scenes");
+  if (list == nullptr) return Status::BadRequest("the scenes output has no scenes array");
+  std::vector<Scene> out;
+  for (const json::value& v : *list) {
+    const json::object* o = v.if_object();
+    if (o == nullptr) return Status::BadRequest("a scene is not an object");
+    Scene s;
+    s.index = SizeField(*o, "index", out.size());
+    s.chapter = SizeField(*o, "chapter", 0);
+    s.first_paragraph = SizeField(*o, "first_paragraph", 0);
+    s.paragraphs = SizeField(*o, "paragraphs", 0);
+    s.heading = std::string(StringField(*o, "heading"));
+    s.location = std::string(StringField(*o, "location"));
+    s.time = std::string(StringField(*o, "time"));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<SceneScript>> ScriptsFromJson(const json::object& screenplay) {
+  const json::array* list = ArrayField(screenplay, "scenes");
+  if (list == nullptr) return Status::BadRequest("the screenplay output has no scenes array");
+  std::vector<SceneScript> out;
+  for (const json::value& v : *list) {
+    const json::object* o = v.if_object();
+    if (o == nullptr) return Status::BadRequest("a screenplay scene is not an object");
+    SceneScript s;
+    s.index = SizeField(*o, "index", out.size());
+    s.chapter = SizeField(*o, "chapter", 0);
+    s.heading = std::string(StringField(*o, "heading"));
+    if (const json::array* elements = ArrayField(*o, "elements")) {
+      for (const json::value& ev : *elements) {
+        const json::object* e = ev.if_object();
+        if (e == nullptr) continue;
+        s.elements.push_back({std::string(StringField(*e, "type")),
+                              std::string(StringField(*e, "text")),
+                              std::string(StringField(*e, "character"))});
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace forkline
