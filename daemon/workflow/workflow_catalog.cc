@@ -35,11 +35,6 @@ WorkflowDefinition BuiltinNovelToScript() {
   return def;
 }
 
-bool IsNovelAction(std::string_view action) {
-  return std::any_of(std::begin(kNovelSteps), std::end(kNovelSteps),
-                     [&](const NovelStep& s) { return s.action == action; });
-}
-
 boost::json::object WorkflowSummaryJson(const WorkflowDefinition& def) {
   boost::json::array steps;
   for (const auto& s : def.steps) {

@@ -9,6 +9,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "daemon/novel/novel_actions.h"  // IsNovelAction: the builtin action names
 #include "daemon/workflow/definition.h"
 #include "daemon/workflow/workflow_loader.h"
 #include "eventstore/status.h"
@@ -22,8 +23,6 @@ inline constexpr std::string_view kNovelToScript = "novel_to_script";
 // "builtin".
 WorkflowDefinition BuiltinNovelToScript();
 
-// Whether `action` is one of novel_to_script's actions (novel.ingest, …, novel.assemble).
-bool IsNovelAction(std::string_view action);
 
 // workflows.list's entry for a kind: {kind, description, steps: [{name, executor}]}.
 boost::json::object WorkflowSummaryJson(const WorkflowDefinition& def);

@@ -1,0 +1,63 @@
+#pragma once
+// The SSE hub: one EventFeed listener fanning each item out to the SSE streams that
+// want it. Each item is encoded at most twice (a run-stream frame with id = version, a
+// global frame with id = position) and the same bytes go to every stream.
+//
+// Thread safety: every method may be called from any thread. The mutex guards only the
+// subscriber tables; Publish copies the matching weak_ptrs under it, then delivers
+// without it. Deliver() only posts to the session's strand, so a slow subscriber never
+// slows the feed or the other subscribers.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "daemon/api/feed.h"
+#include "daemon/http/sse_stream.h"
+
+namespace forkline {
+
+class SseSink {
+ public:
+  virtual ~SseSink() = default;
+  // Called on the feed's thread for every item the sink's request Wants(); must not
+  // block (post and return).
+  virtual void Deliver(const FeedItemPtr& item, const Frame& frame) = 0;
+};
+
+class SseHub : public std::enable_shared_from_this<SseHub> {
+ public:
+  // Subscribes to `feed` (the hub must be held by a shared_ptr). Call once.
+  void Attach(EventFeed& feed);
+  // Unsubscribes; no item is delivered after Detach returns unless the feed was
+  // already calling the listener.
+  void Detach();
+
+  // Registers a stream; `request` must outlive the registration. Returns its id.
+  std::uint64_t Add(std::weak_ptr<SseSink> sink, const SseRequest* request);
+  void Remove(std::uint64_t id);
+  std::size_t size() const;
+
+  // Delivers `item` to every registered stream that wants it (the feed listener).
+  void Publish(const FeedItemPtr& item);
+
+ private:
+  struct Entry {
+    std::weak_ptr<SseSink> sink;
+    const SseRequest* request = nullptr;
+  };
+  using Table = std::map<std::uint64_t, Entry>;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::uint64_t next_id_ = 1;
+  std::unordered_map<std::string, Table> run_streams_;  // by run id
+  Table global_streams_;
+  std::unordered_map<std::uint64_t, std::string> run_of_;  // run stream id -> run id
+  EventFeed* feed_ = nullptr;
+  std::uint64_t subscription_ = 0;
+};
+
+}  // namespace forkline

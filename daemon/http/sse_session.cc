@@ -1,0 +1,257 @@
+#include "daemon/http/sse_session.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <string>
+
+#include "daemon/http/api.h"
+
+namespace forkline {
+namespace {
+
+constexpr std::size_t kMaxFramesPerWrite = 64;
+
+std::string StatusLine(unsigned version, int status) {
+  const auto s = static_cast<http::status>(status);
+  return std::string(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") + std::to_string(status) +
+         " " + std::string(http::obsolete_reason(s)) + "\r\n";
+}
+
+Frame StreamHeader(unsigned version) {
+  return std::make_shared<const std::string>(
+      StatusLine(version, 200) +
+      "Content-Type: text/event-stream\r\n"
+      "Cache-Control: no-cache\r\n"
+      "Connection: close\r\n"
+      "X-Accel-Buffering: no\r\n"
+      "Server: forkline\r\n\r\n");
+}
+
+}  // namespace
+
+SseSession::SseSession(tcp::socket socket, std::shared_ptr<ServerState> state,
+                       SseRequest request, unsigned http_version)
+    : state_(std::move(state)),
+      socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      request_(std::move(request)),
+      http_version_(http_version),
+      last_id_(request_.after) {}
+
+SseSession::~SseSession() {
+  if (hub_id_ != 0) state_->hub->Remove(hub_id_);
+  if (session_id_ != 0) state_->sessions.Remove(session_id_);
+}
+
+void SseSession::Start() {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->OnStart(); });
+}
+
+void SseSession::Deliver(const FeedItemPtr& item, const Frame& frame) {
+  net::post(socket_.get_executor(),
+            [self = shared_from_this(), item, frame] { self->OnDeliver(item, frame); });
+}
+
+void SseSession::Close() {
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->Finish("stopped"); });
+}
+
+void SseSession::OnStart() {
+  session_id_ = state_->sessions.Add(weak_from_this());
+  if (session_id_ == 0) return Finish("stopped");
+  ConfigureSocket();
+  hub_id_ = state_->hub->Add(weak_from_this(), &request_);  // subscribe before reading
+  auto page = ReadPage();
+  if (!page.ok()) return SendError(page.status());
+  counted_ = true;
+  state_->metrics.SseSubscriberAdded();
+  phase_ = Phase::kCatchingUp;
+  queue_.push_back(StreamHeader(http_version_));
+  queue_.push_back(RetryFrame());
+  history_queued_ = 2;
+  AcceptPage(*page);
+  DoWrite();
+  DoReadClient();
+  DoTick();
+}
+
+void SseSession::ConfigureSocket() {
+  beast::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  if (state_->options.sse_send_buffer_bytes > 0) {
+    socket_.set_option(net::socket_base::send_buffer_size(state_->options.sse_send_buffer_bytes),
+                       ec);
+  }
+#ifdef TCP_USER_TIMEOUT
+  // Half-open peers: data (keepalives at least) unacknowledged this long closes it.
+  const unsigned timeout_ms = static_cast<unsigned>(state_->options.idle_timeout_s) * 1000u;
+  ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout_ms,
+               sizeof timeout_ms);
+#endif
+}
+
+Result<FeedList> SseSession::ReadPage() {
+  const std::size_t limit = std::max<std::size_t>(1, state_->options.sse_page_size);
+  try {
+    if (request_.global) return state_->feed.ReadGlobal(last_id_, limit);
+    return state_->feed.ReadRun(request_.run_id, last_id_, limit);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("reading events: ") + e.what());
+  }
+}
+
+void SseSession::AcceptPage(const FeedList& page) {
+  for (const FeedItemPtr& item : page) {
+    const std::uint64_t id = request_.IdOf(*item);
+    if (item->transient || id <= last_id_) continue;
+    last_id_ = id;
+    if (!request_.Wants(*item)) continue;
+    last_terminal_ = item->terminal;
+    queue_.push_back(EncodeFrame(*item, request_.global));
+    ++history_queued_;
+  }
+  if (page.size() < std::max<std::size_t>(1, state_->options.sse_page_size)) GoLive();
+}
+
+void SseSession::CatchUp() {
+  if (phase_ != Phase::kCatchingUp) return;
+  auto page = ReadPage();
+  if (!page.ok()) {
+    state_->Log("sse: " + page.status().ToString());
+    return Finish("error");
+  }
+  AcceptPage(*page);
+  if (phase_ == Phase::kCatchingUp && queue_.empty() && writing_.empty()) {
+    // A whole page filtered out: read on, but let other handlers run first.
+    return net::post(socket_.get_executor(), [self = shared_from_this()] { self->CatchUp(); });
+  }
+  DoWrite();
+}
+
+void SseSession::GoLive() {
+  phase_ = Phase::kLive;
+  std::deque<std::pair<FeedItemPtr, Frame>> pending;
+  pending.swap(pending_);
+  for (const auto& [item, frame] : pending) {
+    if (phase_ != Phase::kLive) break;
+    OnLive(*item, frame);
+  }
+  // A run stream whose history ends with a terminal event is done once that is sent.
+  if (phase_ == Phase::kLive && request_.until_terminal && !request_.global && last_terminal_) {
+    phase_ = Phase::kDraining;
+  }
+}
+
+void SseSession::OnDeliver(const FeedItemPtr& item, const Frame& frame) {
+  switch (phase_) {
+    case Phase::kStarting:
+    case Phase::kCatchingUp:
+      pending_.emplace_back(item, frame);
+      // Safe to drop: durable items come back from the next history read.
+      if (pending_.size() > state_->options.sse_queue_limit) pending_.clear();
+      return;
+    case Phase::kLive:
+      OnLive(*item, frame);
+      return DoWrite();
+    case Phase::kDraining:
+    case Phase::kDone: return;
+  }
+}
+
+void SseSession::OnLive(const FeedItem& item, const Frame& frame) {
+  if (!item.transient) {
+    const std::uint64_t id = request_.IdOf(item);
+    if (id <= last_id_) return;  // already sent from history
+    last_id_ = id;
+    last_terminal_ = item.terminal;
+  }
+  // Only live frames count: history is bounded by the page size already.
+  if (queue_.size() - history_queued_ >= state_->options.sse_queue_limit) {
+    return Finish("slow");
+  }
+  queue_.push_back(frame);
+  if (request_.until_terminal && !request_.global && item.terminal) phase_ = Phase::kDraining;
+}
+
+void SseSession::SendError(const Status& status) {
+  const std::string body = ErrorJson(status.code(), status.message());
+  queue_.push_back(std::make_shared<const std::string>(
+      StatusLine(http_version_, HttpStatusFor(status.code())) +
+      "Content-Type: application/json\r\nCache-Control: no-store\r\nConnection: close\r\n"
+      "Server: forkline\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+      body));
+  phase_ = Phase::kDraining;
+  DoWrite();
+}
+
+void SseSession::DoWrite() {
+  if (!writing_.empty() || queue_.empty() || phase_ == Phase::kDone) return;
+  std::vector<net::const_buffer> buffers;
+  while (!queue_.empty() && writing_.size() < kMaxFramesPerWrite) {
+    writing_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    if (history_queued_ > 0) --history_queued_;
+    buffers.emplace_back(net::buffer(*writing_.back()));
+  }
+  write_started_ = std::chrono::steady_clock::now();
+  net::async_write(socket_, buffers,
+                   beast::bind_front_handler(&SseSession::OnWrite, shared_from_this()));
+}
+
+void SseSession::OnWrite(beast::error_code ec, std::size_t) {
+  writing_.clear();
+  if (phase_ == Phase::kDone) return;
+  if (ec) return Finish("closed");
+  if (!queue_.empty()) return DoWrite();
+  if (phase_ == Phase::kCatchingUp) return CatchUp();
+  if (phase_ == Phase::kDraining) Finish(counted_ ? "until" : "error");
+}
+
+void SseSession::DoReadClient() {
+  socket_.async_read_some(net::buffer(read_buf_), beast::bind_front_handler(
+                                                      &SseSession::OnReadClient,
+                                                      shared_from_this()));
+}
+
+// The client sends nothing after its request; a read ending means it went away.
+void SseSession::OnReadClient(beast::error_code ec, std::size_t) {
+  if (phase_ == Phase::kDone) return;
+  if (ec) return Finish("closed");
+  DoReadClient();
+}
+
+void SseSession::DoTick() {
+  timer_.expires_after(std::chrono::seconds(std::max(1, state_->options.sse_keepalive_s)));
+  timer_.async_wait(beast::bind_front_handler(&SseSession::OnTick, shared_from_this()));
+}
+
+void SseSession::OnTick(beast::error_code ec) {
+  if (ec || phase_ == Phase::kDone) return;
+  if (!writing_.empty()) {
+    const auto stalled = std::chrono::steady_clock::now() - write_started_;
+    if (stalled > std::chrono::seconds(state_->options.idle_timeout_s)) return Finish("slow");
+  } else if (queue_.empty() && phase_ != Phase::kDraining) {
+    queue_.push_back(KeepaliveFrame());
+    DoWrite();
+  }
+  DoTick();
+}
+
+void SseSession::Finish(std::string_view reason) {
+  if (phase_ == Phase::kDone) return;
+  phase_ = Phase::kDone;
+  if (hub_id_ != 0) state_->hub->Remove(std::exchange(hub_id_, 0));
+  if (session_id_ != 0) state_->sessions.Remove(std::exchange(session_id_, 0));
+  pending_.clear();
+  queue_.clear();
+  history_queued_ = 0;
+  timer_.cancel();
+  beast::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  if (counted_) state_->metrics.SseSubscriberRemoved(reason);
+}
+
+}  // namespace forkline

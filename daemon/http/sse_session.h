@@ -1,0 +1,85 @@
+#pragma once
+// One SSE stream (DESIGN §5), on its own strand, with a bounded queue of shared frames
+// and one write in flight.
+//
+// Catch-up without gap or duplicate: the session registers with the hub FIRST, then
+// reads history in pages after the last id it sent, queueing live items meanwhile.
+// When a page comes back short, everything durable before that read has been read, so
+// the queued live items are sent next, skipping ids already sent. If the queued live
+// items overflow during catch-up they are dropped: they are durable, so the next
+// history read returns them. Once live, a queue over sse_queue_limit closes the stream
+// (the client resumes with Last-Event-ID), as does a write stalled past the idle timeout.
+// Internal to daemon/http.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/http/net.h"
+#include "daemon/http/server_state.h"
+#include "daemon/http/sse_hub.h"
+#include "daemon/http/sse_stream.h"
+
+namespace forkline {
+
+class SseSession : public std::enable_shared_from_this<SseSession>,
+                   public SseSink,
+                   public Closable {
+ public:
+  SseSession(tcp::socket socket, std::shared_ptr<ServerState> state, SseRequest request,
+             unsigned http_version);
+  ~SseSession() override;
+
+  // Registers, answers (404 before streaming for an unknown run) and streams. Any thread.
+  void Start();
+  // From the hub, on the feed's thread: posts to the strand.
+  void Deliver(const FeedItemPtr& item, const Frame& frame) override;
+  // Any thread: posts to the strand.
+  void Close() override;
+
+ private:
+  enum class Phase { kStarting, kCatchingUp, kLive, kDraining, kDone };
+
+  void OnStart();
+  void ConfigureSocket();
+  Result<FeedList> ReadPage();
+  // Queues a history page; goes live when the page is short.
+  void AcceptPage(const FeedList& page);
+  void CatchUp();
+  void GoLive();
+  void OnDeliver(const FeedItemPtr& item, const Frame& frame);
+  void OnLive(const FeedItem& item, const Frame& frame);
+  void SendError(const Status& status);
+  void DoWrite();
+  void OnWrite(beast::error_code ec, std::size_t bytes);
+  void DoReadClient();
+  void OnReadClient(beast::error_code ec, std::size_t bytes);
+  void DoTick();
+  void OnTick(beast::error_code ec);
+  void Finish(std::string_view reason);
+
+  std::shared_ptr<ServerState> state_;
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  const SseRequest request_;
+  const unsigned http_version_;
+  std::uint64_t hub_id_ = 0;
+  std::uint64_t session_id_ = 0;
+  Phase phase_ = Phase::kStarting;
+  bool counted_ = false;          // counted in forkline_sse_subscribers
+  std::uint64_t last_id_ = 0;     // id of the last durable item queued (or skipped)
+  bool last_terminal_ = false;    // that item was terminal
+  std::deque<std::pair<FeedItemPtr, Frame>> pending_;  // live items during catch-up
+  std::deque<Frame> queue_;
+  std::size_t history_queued_ = 0;  // frames at the front of queue_ that are not live
+  std::vector<Frame> writing_;    // the frames of the write in flight
+  std::chrono::steady_clock::time_point write_started_;
+  std::array<char, 512> read_buf_{};
+};
+
+}  // namespace forkline

@@ -1,0 +1,191 @@
+// forklined: the Forkline daemon. Opens the event store, rebuilds the runs, and serves
+// ZeroMQ commands and the HTTP API / SSE / web UI until SIGTERM or SIGINT.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "daemon/config/config.h"
+#include "daemon/engine/engine.h"
+#include "daemon/executors/builtin_executor.h"
+#include "daemon/executors/exec_executor.h"
+#include "daemon/http/http_server.h"
+#include "daemon/log/log.h"
+#include "daemon/metrics/metered_handler.h"
+#include "daemon/workflow/workflow_catalog.h"
+#include "daemon/zmq/zmq_server.h"
+#include "eventstore/rocksdb_event_store.h"
+
+namespace forkline {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+struct Args {
+  std::string config;
+  bool check_only = false;
+};
+
+// Parses the command line; returns an exit code when the process should stop now.
+std::optional<int> ParseArgs(int argc, char** argv, Args& out) {
+  namespace po = boost::program_options;
+  po::options_description opts(
+      "Usage: forklined [--config FILE] [--check-config]\n\n"
+      "The Forkline daemon: runs workflows step by step, on autorun, with pause, resume and\n"
+      "fork; commands over ZeroMQ, HTTP API, SSE streams and web UI.\n"
+      "Every config key may be overridden by FORKLINE_<SECTION>_<KEY> (e.g. FORKLINE_HTTP_BIND).\n\n"
+      "Options");
+  opts.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
+      "config,c", po::value<std::string>(&out.config), "TOML config file (every key optional)")(
+      "check-config", "validate the config and workflow files, then exit");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "forklined: %s\nTry 'forklined --help'.\n", e.what());
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::printf("forklined %s\n", kVersion);
+    return 0;
+  }
+  out.check_only = vm.count("check-config") > 0;
+  return std::nullopt;
+}
+
+HttpOptions ToHttpOptions(const Config& c) {
+  HttpOptions o;
+  o.bind = c.http.bind;
+  o.token = c.auth.token;
+  o.sse_keepalive_s = static_cast<int>(c.http.sse_keepalive_s);
+  o.max_body_bytes = c.http.max_body_bytes;
+  o.idle_timeout_s = static_cast<int>(c.http.idle_timeout_s);
+  o.sse_queue_limit = c.http.sse_queue_limit;
+  o.web_dir = c.http.web_dir;
+  o.log = [](std::string_view m) { log::Warn(m); };
+  return o;
+}
+
+ZmqOptions ToZmqOptions(const Config& c) {
+  ZmqOptions o;
+  o.bind = c.zmq.bind;
+  o.max_message_bytes = c.zmq.max_message_bytes;
+  o.token = c.auth.token;
+  o.curve_server_secret_key = c.zmq.curve_server_secret_key;
+  o.curve_server_public_key = c.zmq.curve_server_public_key;
+  o.curve_allowed_client_keys = c.zmq.curve_allowed_client_keys;
+  o.log = [](std::string_view level, std::string_view m) {
+    log::Write(level == "error" ? log::Level::kError : level == "warn" ? log::Level::kWarn : log::Level::kInfo, m);
+  };
+  return o;
+}
+
+EngineOptions ToEngineOptions(const Config& c) {
+  EngineOptions o;
+  o.max_concurrent_steps = c.engine.max_concurrent_steps;
+  o.step_timeout = std::chrono::seconds(c.engine.step_timeout_s);
+  o.max_output_bytes = c.engine.max_output_bytes;
+  o.idempotency_retention = std::chrono::hours(c.engine.idempotency_retention_h);
+  o.version = kVersion;
+  return o;
+}
+
+int Fail(const std::string& what, const Status& s) {
+  log::Error(what + ": " + s.ToString());
+  return 1;
+}
+
+int Serve(const Config& config, const WorkflowCatalog& catalog) {
+  if (config.store.backend != "rocksdb") {
+    return Fail("store", Status::Unavailable("backend '" + config.store.backend +
+                                             "' is not available in this build; use rocksdb"));
+  }
+  RocksDbStoreOptions store_options;
+  store_options.path = config.store.path;
+  auto store = OpenRocksDbEventStore(store_options);
+  if (!store.ok()) return Fail("cannot open the store at " + config.store.path, store.status());
+
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  const unsigned threads = std::max(2u, std::min(4u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  auto join = [&] {
+    work.reset();
+    io.stop();
+    for (auto& t : pool) t.join();
+  };
+
+  BuiltinExecutor builtin;
+  ExecExecutor exec;
+  Engine engine(**store, catalog.All(), {{"builtin", &builtin}, {"exec", &exec}},
+                ToEngineOptions(config), io.get_executor());
+  if (Status s = engine.Start(); !s.ok()) {
+    join();
+    return Fail("cannot recover the runs", s);
+  }
+  MeteredCommandHandler handler(engine);
+  ZmqServer zmq(ToZmqOptions(config), handler);
+  HttpServer http(ToHttpOptions(config), handler, engine, io);
+  if (Status s = zmq.Start(); !s.ok()) {
+    engine.Shutdown(std::chrono::milliseconds(0));
+    join();
+    return Fail("zmq", s);
+  }
+  if (Status s = http.Start(); !s.ok()) {
+    zmq.Stop();
+    engine.Shutdown(std::chrono::milliseconds(0));
+    join();
+    return Fail("http", s);
+  }
+  log::Info(std::string("forklined ") + kVersion + " started: store rocksdb at " + config.store.path +
+            ", zmq " + zmq.endpoint() + ", http http://" + config.http.bind.substr(0, config.http.bind.rfind(':')) +
+            ":" + std::to_string(http.port()) + "/ (web UI and API)");
+
+  boost::asio::io_context signals_io;
+  boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+  int signal_number = 0;
+  signals.async_wait([&](const boost::system::error_code&, int n) { signal_number = n; });
+  signals_io.run();
+
+  log::Info("stopping on signal " + std::to_string(signal_number) + ": no new commands, " +
+            std::to_string(config.engine.shutdown_grace_s) + " s for steps in flight");
+  zmq.Stop();
+  engine.Shutdown(std::chrono::seconds(config.engine.shutdown_grace_s));
+  http.Stop();
+  join();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace forkline
+
+int main(int argc, char** argv) {
+  using namespace forkline;
+  Args args;
+  if (auto exit_code = ParseArgs(argc, argv, args)) return *exit_code;
+  auto config = LoadConfig(args.config, CurrentEnvironment());
+  if (!config.ok()) {
+    std::fprintf(stderr, "forklined: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  log::Configure(config->log.level, config->log.format);
+  auto catalog = BuildWorkflowCatalog(config->workflows_dir, IsNovelAction);
+  if (!catalog.ok()) {
+    std::fprintf(stderr, "forklined: %s\n", catalog.status().message().c_str());
+    return 2;
+  }
+  if (args.check_only) {
+    std::printf("forklined: config ok (%zu workflow kinds)\n", catalog->All().size());
+    return 0;
+  }
+  return Serve(*config, *catalog);
+}
