@@ -8,6 +8,7 @@ CONFIG ?= config/forkline.toml
 
 deps:
 	@bash scripts/deps
+	@bash scripts/npm-deps
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
