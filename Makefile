@@ -3,6 +3,9 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFORKLINE_WERROR=$(or $(FORKLINE_WERROR),OFF)
 CONFIG ?= config/forkline.toml
+# ccache: share hits between checkouts in different folders (a fresh clone in CI).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: deps configure build run test bench clean
 

@@ -14,6 +14,7 @@
 #include "daemon/http/http_server.h"
 #include "daemon/log/log.h"
 #include "daemon/metrics/metered_handler.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/workflow/workflow_catalog.h"
 #include "daemon/zmq/zmq_server.h"
 #include "eventstore/rocksdb_event_store.h"
@@ -94,6 +95,8 @@ EngineOptions ToEngineOptions(const Config& c) {
   o.max_output_bytes = c.engine.max_output_bytes;
   o.idempotency_retention = std::chrono::hours(c.engine.idempotency_retention_h);
   o.version = kVersion;
+  o.on_step_ended = [](std::string_view outcome, double s) { GlobalMetrics().StepDone(outcome, s); };
+  o.on_events_durable = [](std::size_t n) { GlobalMetrics().EventsAppended(n); };
   return o;
 }
 
@@ -109,6 +112,7 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
   }
   RocksDbStoreOptions store_options;
   store_options.path = config.store.path;
+  store_options.on_commit = [](double s) { GlobalMetrics().StoreSynced(s); };
   auto store = OpenRocksDbEventStore(store_options);
   if (!store.ok()) return Fail("cannot open the store at " + config.store.path, store.status());
 

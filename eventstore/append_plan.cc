@@ -113,7 +113,8 @@ Result<std::vector<Segment>> ResolveSegments(std::string_view run_id, std::uint6
     const std::uint64_t first = std::max(own_first, after_version + 1);
     if (first <= own_last) reversed.push_back({current, first, own_last});
     if (!info->parent || info->parent->source_version <= after_version) break;
-    last = info->parent->source_version;
+    // A fork of a fork may branch inside the prefix it inherited: never read past it.
+    last = std::min(last, info->parent->source_version);
     current = info->parent->source_run_id;
   }
   return std::vector<Segment>(reversed.rbegin(), reversed.rend());

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -332,7 +333,11 @@ void RocksDbEventStore::CommitBatch(std::deque<PendingAppend>& batch) {
 
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
+  const auto write_started = std::chrono::steady_clock::now();
   const Status written = FromRocks(db_->Write(wo, &wb), "durable write");
+  if (options_.on_commit) {
+    options_.on_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count());
+  }
   if (!written.ok()) {
     {
       std::lock_guard lock(latch_mu_);

@@ -12,6 +12,7 @@
 // A failed write or sync latches kUnavailable: later appends fail until reopened.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,8 @@ struct RocksDbStoreOptions {
   // Sync the WAL before acknowledging. Turning it off loses acked events on a machine
   // crash; only benchmarks use it to show the cost. Default: true.
   bool sync = true;
+  // Called on the writer thread with the seconds each group-commit write took. Optional.
+  std::function<void(double seconds)> on_commit;
 };
 
 Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(const RocksDbStoreOptions& options);

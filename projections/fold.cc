@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "projections/run_json.h"
+
 namespace forkline {
 namespace {
 
@@ -153,7 +155,8 @@ Status Apply(RunState& state, const Event& e, Payloads payloads) {
                             " follows version " + std::to_string(state.version));
   }
   boost::system::error_code ec;
-  json::value parsed = json::parse(e.data.empty() ? std::string_view("{}") : std::string_view(e.data), ec);
+  json::value parsed = json::parse(e.data.empty() ? std::string_view("{}") : std::string_view(e.data),
+                                   ec, {}, StoredJsonOptions());
   if (ec || !parsed.is_object()) {
     return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
                             " has a payload that is not a JSON object");

@@ -72,8 +72,20 @@ json::object RunToJson(const RunState& r, RunDetail detail) {
   return o;
 }
 
+json::parse_options StoredJsonOptions() {
+  json::parse_options o;
+  o.max_depth = kMaxJsonDepth;
+  return o;
+}
+
 json::object EventToJson(const Event& event) {
-  return json::parse(CanonicalJson(event, CanonicalForm::kFull)).as_object();
+  boost::system::error_code ec;
+  json::value v = json::parse(CanonicalJson(event, CanonicalForm::kFull), ec, {}, StoredJsonOptions());
+  if (ec || !v.is_object()) {
+    return {{"run_id", event.run_id}, {"version", event.version}, {"type", event.type},
+            {"error", "stored payload does not parse: " + ec.message()}};
+  }
+  return std::move(v.get_object());
 }
 
 std::string EventWireLine(const Event& event, const RunBrief& after) {

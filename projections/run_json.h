@@ -2,6 +2,7 @@
 // The wire forms of runs, steps and events (DESIGN §4 "Run JSON", §5 SSE data).
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse_options.hpp>
 #include <cstddef>
 #include <string>
 
@@ -9,6 +10,11 @@
 #include "projections/run_state.h"
 
 namespace forkline {
+
+// How deep stored JSON may nest. Every reader of the log parses with it, so anything a
+// writer accepted can be read back (Boost.JSON's default, 32, is less than executors allow).
+inline constexpr std::size_t kMaxJsonDepth = 1024;
+boost::json::parse_options StoredJsonOptions();
 
 enum class RunDetail {
   kSummary,  // run.list: no input, no steps

@@ -118,6 +118,7 @@ void Engine::AppendToRun(const Entry& entry, std::vector<NewEvent> events,
 
 // On the store's writer thread, in position order: fold, then publish.
 void Engine::OnDurable(const EventList& events) {
+  if (options_.on_events_durable) options_.on_events_durable(events.size());
   for (const EventPtr& e : events) {
     Entry entry = runs_.Find(e->run_id);
     if (!entry) {

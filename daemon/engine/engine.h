@@ -10,6 +10,7 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,9 @@ struct EngineOptions {
   std::chrono::hours idempotency_retention{24};    // Default: 24 h
   std::chrono::milliseconds retry_backoff{200};    // first backoff, doubled per attempt
   std::string version = "0.1.0";                   // reported by system.health
+  // Observers for metrics; may be empty. Called from engine threads, must not block.
+  std::function<void(std::string_view outcome, double seconds)> on_step_ended;
+  std::function<void(std::size_t events)> on_events_durable;
 };
 
 class Engine final : public CommandHandler, public EventFeed {
@@ -90,7 +94,7 @@ class Engine final : public CommandHandler, public EventFeed {
   void StartStep(const Entry& entry, std::uint32_t index, std::uint32_t attempt);
   void RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t attempt,
                   std::shared_ptr<std::atomic<bool>> abort);
-  void OnStepEnded(const Entry& entry, StepEnd end);
+  void OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done);
   void MaybeAdvance(const Entry& entry);
   void AnswerNextWaiter(const Entry& entry, std::uint32_t index);
 

@@ -97,6 +97,9 @@ CommandReply Engine::DoList(const json::object& a) {
   for (const Status* s : {&status.status(), &kind.status(), &limit.status(), &after.status()}) {
     if (!s->ok()) return *s;
   }
+  if (limit->has_value() && **limit == 0) {
+    return Status::BadRequest("argument 'limit' must be at least 1");
+  }
   std::optional<RunStatus> filter;
   if (status->has_value()) {
     RunStatus st;
@@ -104,10 +107,11 @@ CommandReply Engine::DoList(const json::object& a) {
     filter = st;
   }
   auto page = runs_.List(filter, kind->value_or(""), after->value_or(""), limit->value_or(50));
+  if (!page) return Status::BadRequest("argument 'after' names no run: '" + after->value_or("") + "'");
   json::array runs;
-  for (const RunState& r : page.runs) runs.push_back(RunToJson(r, RunDetail::kSummary));
+  for (const RunState& r : page->runs) runs.push_back(RunToJson(r, RunDetail::kSummary));
   return json::object{{"runs", std::move(runs)},
-                      {"next", page.next ? json::value(*page.next) : json::value()}};
+                      {"next", page->next ? json::value(*page->next) : json::value()}};
 }
 
 CommandReply Engine::DoEvents(const json::object& a) {

@@ -27,6 +27,11 @@ json::object StepContext(const RunState& run, std::uint32_t index, const StepDef
           {"steps", std::move(steps)}};
 }
 
+bool RetryPending(const std::shared_ptr<RunEntry>& entry) {
+  std::lock_guard lock(entry->mu);
+  return entry->retry_pending;
+}
+
 }  // namespace
 
 void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn reply) {
@@ -46,6 +51,10 @@ void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn re
       return done();
     }
     auto decision = DecideNext(state, false, meta);
+    if (decision.ok() && RetryPending(entry)) {
+      decision = Status::Conflict("run " + state.id + " is about to retry step " +
+                                  std::to_string(state.cursor));
+    }
     if (!decision.ok()) {
       reply(decision.status());
       return done();
@@ -102,10 +111,23 @@ void Engine::RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t a
                   [this, entry, index](StepProgress p) { PublishProgress(entry, index, p); },
                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout),
                   options_.max_output_bytes};
+    // A watchdog for every executor: past the timeout the step is told to stop.
+    auto timed_out = std::make_shared<std::atomic<bool>>(false);
+    auto watchdog = std::make_shared<boost::asio::steady_timer>(io_, timeout);
+    watchdog->async_wait([abort, timed_out](boost::system::error_code ec) {
+      if (ec) return;
+      timed_out->store(true);
+      abort->store(true);
+    });
     try {
       end.result = it->second->Run(task);
     } catch (const std::exception& e) {
       end.result = StepResult::Failure("internal", std::string("executor threw: ") + e.what());
+    }
+    watchdog->cancel();
+    if (timed_out->load() && !end.result.ok) {
+      end.result = StepResult::Failure(
+          "timeout", "the step ran longer than " + std::to_string(timeout.count()) + " s", true);
     }
     if (end.result.ok) {
       const std::size_t size = json::serialize(end.result.output).size();
@@ -120,15 +142,21 @@ void Engine::RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t a
                         std::chrono::steady_clock::now() - started)
                         .count();
   --steps_in_flight_;
+  if (options_.on_step_ended) {
+    const std::string_view outcome = end.result.ok ? "completed"
+                                      : end.result.error.code == "aborted" ? "aborted"
+                                                                           : "failed";
+    options_.on_step_ended(outcome, static_cast<double>(end.duration_ms) / 1000.0);
+  }
   entry->queue->Post([this, entry, end = std::move(end)](SerialQueue::Done done) {
-    OnStepEnded(entry, end);
-    done();
+    OnStepEnded(entry, end, std::move(done));
   });
 }
 
-// Runs inside the run's SerialQueue; the append's continuation is asynchronous, so it
-// queues its follow-ups as new tasks rather than holding the queue.
-void Engine::OnStepEnded(const Entry& entry, StepEnd end) {
+// Runs inside the run's SerialQueue and holds it (calls `done`) until its events are
+// durable, so the run's next command is decided on the state they make; follow-ups
+// (the next attempt after its backoff, autorun) are queued as new tasks.
+void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done) {
   const RunState state = entry->Snapshot();
   EventMeta meta{NowString(), "", ""};
   {
@@ -139,26 +167,38 @@ void Engine::OnStepEnded(const Entry& entry, StepEnd end) {
     }
   }
   auto decision = DecideStepEnded(state, end, meta);
-  if (!decision.ok() || decision->empty()) return;
+  if (!decision.ok() || decision->empty()) return done();
   const bool retry = WillRetry(state, end);
-  AppendToRun(entry, std::move(decision).value(), [this, entry, end, retry](Status s) {
-    if (!s.ok()) return;
+  AppendToRun(entry, std::move(decision).value(), [this, entry, end, retry, done](Status s) {
+    if (!s.ok()) return done();
     if (!retry) {
       AnswerNextWaiter(entry, end.index);
-      return MaybeAdvance(entry);
+      MaybeAdvance(entry);
+      return done();
     }
+    {
+      // Until the next attempt starts, the step counts as in flight for run.next and
+      // autorun: one run.next covers every attempt of its step.
+      std::lock_guard lock(entry->mu);
+      entry->retry_pending = true;
+    }
+    done();
     auto timer = std::make_shared<boost::asio::steady_timer>(
         io_, options_.retry_backoff * (1u << std::min<std::uint32_t>(end.attempt - 1, 10)));
     timer->async_wait([this, entry, end, timer](boost::system::error_code) {
-      entry->queue->Post([this, entry, end](SerialQueue::Done done) {
+      entry->queue->Post([this, entry, end](SerialQueue::Done attempt_done) {
+        {
+          std::lock_guard lock(entry->mu);
+          entry->retry_pending = false;
+        }
         auto next = DecideNextAttempt(entry->Snapshot(), end.index, {NowString(), "", ""});
         if (!next.ok() || next->empty()) {
           AnswerNextWaiter(entry, end.index);
-          return done();
+          return attempt_done();
         }
-        AppendToRun(entry, std::move(next).value(), [this, entry, end, done](Status s2) {
+        AppendToRun(entry, std::move(next).value(), [this, entry, end, attempt_done](Status s2) {
           if (s2.ok()) StartStep(entry, end.index, end.attempt + 1);
-          done();
+          attempt_done();
         });
       });
     });
@@ -187,7 +227,7 @@ void Engine::MaybeAdvance(const Entry& entry) {
   entry->queue->Post([this, entry](SerialQueue::Done done) {
     const RunState now = entry->Snapshot();
     auto decision = DecideNext(now, /*by_autorun=*/true, {NowString(), "", ""});
-    if (!decision.ok()) return done();
+    if (!decision.ok() || RetryPending(entry)) return done();  // the retry's timer goes on
     const std::uint32_t index = now.cursor;
     const std::uint32_t attempt = now.steps[index].attempt + 1;
     AppendToRun(entry, std::move(decision).value(), [this, entry, index, attempt, done](Status s) {

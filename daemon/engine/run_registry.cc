@@ -31,7 +31,7 @@ void RunRegistry::MarkDurable(const std::shared_ptr<RunEntry>& entry, std::uint6
   entry->created_position = position;
 }
 
-RunRegistry::Page RunRegistry::List(std::optional<RunStatus> status, const std::string& kind,
+std::optional<RunRegistry::Page> RunRegistry::List(std::optional<RunStatus> status, const std::string& kind,
                                     const std::string& after, std::size_t limit) const {
   std::vector<std::shared_ptr<RunEntry>> order;
   std::size_t start = 0;
@@ -41,7 +41,8 @@ RunRegistry::Page RunRegistry::List(std::optional<RunStatus> status, const std::
     start = order.size();
     if (!after.empty()) {
       auto it = order_index_.find(after);
-      start = it == order_index_.end() ? 0 : it->second;
+      if (it == order_index_.end()) return std::nullopt;
+      start = it->second;
     }
   }
   Page page;

@@ -38,6 +38,7 @@ struct RunEntry {
   std::uint64_t created_position = 0;  // of its run.created / run.forked; 0 until durable
   std::optional<NextWaiter> next_waiter;
   std::shared_ptr<std::atomic<bool>> abort;  // of the attempt in flight
+  bool retry_pending = false;  // a retryable failure's next attempt waits out its backoff
 
   RunState Snapshot() {
     std::lock_guard lock(mu);
@@ -59,8 +60,9 @@ class RunRegistry {
     std::vector<RunState> runs;
     std::optional<std::string> next;
   };
-  // Newest first. `after` is the id the previous page ended with.
-  Page List(std::optional<RunStatus> status, const std::string& kind, const std::string& after,
+  // Newest first. `after` is the id the previous page ended with; nullopt when it is
+  // not a run.
+  std::optional<Page> List(std::optional<RunStatus> status, const std::string& kind, const std::string& after,
             std::size_t limit) const;
   std::vector<std::string> Children(const std::string& id) const;
   std::vector<std::shared_ptr<RunEntry>> All() const;

@@ -1,5 +1,7 @@
 #include "tests/engine/engine_fixture.h"
 
+#include <thread>
+
 namespace forkline::testing {
 namespace json = boost::json;
 
@@ -14,6 +16,15 @@ StepResult FakeExecutor::Run(const StepTask& task) {
     while (!released_ && !task.abort.load()) cv_.wait_for(lock, std::chrono::milliseconds(5));
     --blocked_;
     if (task.abort.load()) return StepResult::Failure("aborted", "stopped");
+  }
+  if (const auto* w = params.if_contains("work_us")) {
+    // Simulated work: takes `work_us` microseconds, in slices, and stops on abort.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(w->to_number<std::int64_t>());
+    while (std::chrono::steady_clock::now() < until) {
+      if (task.abort.load()) return StepResult::Failure("aborted", "stopped");
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::microseconds(500), until - std::chrono::steady_clock::now()));
+    }
   }
   if (const auto* f = params.if_contains("fail")) {
     return StepResult::Failure(std::string(f->as_string()), "told to fail");

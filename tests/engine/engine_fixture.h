@@ -20,8 +20,9 @@ namespace forkline::testing {
 
 // Step behaviour from the step's params: {"fail": "code"} fails for good;
 // {"fail_times": n} fails retryably n times then succeeds; {"block": true} waits until
-// Release() or abort. The output is {"step": name, "seen": [names of earlier outputs],
-// "from": <earlier output named by params.echo>}.
+// Release() or abort; {"work_us": n} first takes n microseconds of simulated work
+// (stopping early on abort). The output is {"step": name, "seen": [names of earlier
+// outputs], "from": <earlier output named by params.echo>}.
 class FakeExecutor final : public Executor {
  public:
   StepResult Run(const StepTask& task) override;

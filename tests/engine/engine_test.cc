@@ -159,6 +159,21 @@ TEST_F(EngineTest, ForkStepsOnFromItsCursorAndLeavesTheSourceUntouched) {
   EXPECT_EQ(lineage.at("runs").as_array().size(), 3u);
 }
 
+TEST_F(EngineTest, AForkOfAForkCanBranchInsideTheInheritedPrefix) {
+  StartEngine();
+  const std::string src = Create("three", true);
+  WaitForStatus(src, "completed");
+  const std::string f(Ok("run.fork", {{"run_id", src}, {"at", 2}}).at("run").at("id").as_string());
+  auto g = Ok("run.fork", {{"run_id", f}, {"at", 1}});
+  const std::string gid(g.at("run").at("id").as_string());
+  EXPECT_EQ(Cursor(g.at("run").as_object()), 1u);
+  EXPECT_EQ(Get(gid).at("parent").at("run_id").as_string(), f);
+  auto step = Ok("run.next", {{"run_id", gid}});
+  EXPECT_EQ(step.at("step").at("name").as_string(), "two");
+  // s1..s4 (created, autorun on, step one), run.forked, then step two started and done.
+  EXPECT_EQ(Ok("run.events", {{"run_id", gid}}).at("events").as_array().size(), 7u);
+}
+
 TEST_F(EngineTest, ForkOverrideReplacesTheOutputTheNextStepSees) {
   WorkflowDefinition echo = ThreeSteps({{"echo", "one"}});
   echo.kind = "echo";
@@ -213,6 +228,20 @@ TEST_F(EngineTest, AFinalFailureFailsTheRunAndRetryRunsTheStepAgain) {
   auto again = Ok("run.next", {{"run_id", run}});
   EXPECT_EQ(again.at("step").at("attempt").to_number<std::int64_t>(), 4);
   EXPECT_EQ(again.at("step").at("status").as_string(), "completed");
+}
+
+TEST_F(EngineTest, AStepPastItsTimeoutFailsWithTimeout) {
+  WorkflowDefinition slow = ThreeSteps({{"block", true}});
+  slow.kind = "slow";
+  slow.steps[1].timeout_s = 1;
+  slow.steps[1].max_attempts = 1;
+  StartEngine({slow});
+  const std::string run = Create("slow");
+  Ok("run.next", {{"run_id", run}});
+  auto r = Ok("run.next", {{"run_id", run}});
+  EXPECT_EQ(r.at("step").at("status").as_string(), "failed");
+  EXPECT_EQ(r.at("step").at("error").at("code").as_string(), "timeout");
+  EXPECT_EQ(Status(r.at("run").as_object()), "failed");
 }
 
 TEST_F(EngineTest, CancelAbortsTheStepInFlightAndIsTerminal) {

@@ -139,6 +139,20 @@ TEST_P(EventStoreConformance, ForkOfForkAndPagedReads) {
   }
 }
 
+TEST_P(EventStoreConformance, ForkOfAForkInsideItsInheritedPrefix) {
+  AppendN("s", 6);
+  ASSERT_OK(store_->Append(ForkReq("f", "s", 5, {Ev("run.forked")})));  // f: s1..s5 f6
+  ASSERT_OK(store_->Append(ForkReq("g", "f", 3, {Ev("run.forked")})));  // g: s1..s3 g4
+  auto g = store_->ReadStream("g", 0, 100);
+  ASSERT_OK(g);
+  std::vector<std::string> owners;
+  for (const auto& e : *g) owners.push_back(e->run_id + std::to_string(e->version));
+  EXPECT_EQ(owners, (std::vector<std::string>{"s1", "s2", "s3", "g4"}));
+  auto s = store_->ReadStream("s", 0, 100);
+  ASSERT_OK(s);
+  EXPECT_EQ((*g)[3]->prev_hash, (*s)[2]->hash);
+}
+
 TEST_P(EventStoreConformance, ForkAtVersionZeroHasOnlyItsOwnEvents) {
   AppendN("a", 3);
   ASSERT_OK(store_->Append(ForkReq("z", "a", 0, {Ev("run.forked")})));
