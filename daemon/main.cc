@@ -4,6 +4,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "daemon/engine/engine.h"
 #include "daemon/executors/builtin_executor.h"
 #include "daemon/executors/exec_executor.h"
+#include "daemon/executors/llm_executor.h"
 #include "daemon/http/http_server.h"
 #include "daemon/log/log.h"
 #include "daemon/metrics/metered_handler.h"
@@ -129,7 +131,15 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
 
   BuiltinExecutor builtin;
   ExecExecutor exec;
-  Engine engine(**store, catalog.All(), {{"builtin", &builtin}, {"exec", &exec}},
+  LlmOptions llm_options;
+  llm_options.base_url = config.llm.base_url;
+  llm_options.model = config.llm.model;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read once at start, before other threads use the env
+  if (const char* key = std::getenv(config.llm.api_key_env.c_str())) llm_options.api_key = key;
+  llm_options.timeout = std::chrono::seconds(config.llm.timeout_s);
+  LlmExecutor llm(std::move(llm_options));
+  if (Status s = llm.CheckOptions(); !s.ok()) log::Warn("llm: " + s.message());
+  Engine engine(**store, catalog.All(), {{"builtin", &builtin}, {"exec", &exec}, {"llm", &llm}},
                 ToEngineOptions(config), io.get_executor());
   if (Status s = engine.Start(); !s.ok()) {
     join();

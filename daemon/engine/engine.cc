@@ -191,9 +191,27 @@ void Engine::Unsubscribe(std::uint64_t id) {
 }
 
 Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_version) {
-  auto history = store_.ReadStream(run_id, 0, until_version);
-  if (!history.ok()) return history.status();
-  return Fold(*history, Payloads::kKeep);
+  Entry entry = until_version == UINT64_MAX ? runs_.Find(run_id) : nullptr;
+  if (!entry) {
+    auto history = store_.ReadStream(run_id, 0, until_version);
+    if (!history.ok()) return history.status();
+    return Fold(*history, Payloads::kKeep);
+  }
+  std::shared_ptr<const RunState> cached;
+  {
+    std::lock_guard lock(entry->mu);
+    cached = entry->full_cache;
+  }
+  RunState state = cached ? *cached : RunState{};
+  auto newer = store_.ReadStream(run_id, state.version, SIZE_MAX);
+  if (!newer.ok()) return newer.status();
+  for (const EventPtr& e : *newer) FL_RETURN_IF_ERROR(Apply(state, *e, Payloads::kKeep));
+  if (!newer->empty()) {
+    auto fresh = IsTerminal(state.status) ? nullptr : std::make_shared<const RunState>(state);
+    std::lock_guard lock(entry->mu);
+    if (!entry->full_cache || entry->full_cache->version < state.version) entry->full_cache = fresh;
+  }
+  return state;
 }
 
 json::object Engine::RunReply(const Entry& entry, RunDetail detail) {

@@ -39,6 +39,10 @@ struct RunEntry {
   std::optional<NextWaiter> next_waiter;
   std::shared_ptr<std::atomic<bool>> abort;  // of the attempt in flight
   bool retry_pending = false;  // a retryable failure's next attempt waits out its backoff
+  // The full state (input, outputs) as last folded for a client or an executor, so the
+  // next fold reads only newer events. Dropped when the run ends, so only runs that
+  // still move keep their outputs in memory.
+  std::shared_ptr<const RunState> full_cache;
 
   RunState Snapshot() {
     std::lock_guard lock(mu);
