@@ -2,6 +2,7 @@
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
+#include <bit>
 #include <sstream>
 
 namespace forkline::rocks {
@@ -70,8 +71,54 @@ std::string EncodeEvent(const Event& e) {
   return std::move(os).str();
 }
 
+// Reads the layout cereal's portable archive writes on a little-endian machine, in
+// place: one endianness byte (1: little), u8 format, then u64 (LE) for numbers and a u64
+// length before each string's bytes. Events are read far more often than written, and
+// this skips building a stream and an archive per event.
+class LittleEndianReader {
+ public:
+  explicit LittleEndianReader(std::string_view bytes) : rest_(bytes) {}
+  bool U8(std::uint8_t* v) {
+    if (rest_.empty()) return false;
+    *v = static_cast<std::uint8_t>(rest_[0]);
+    rest_.remove_prefix(1);
+    return true;
+  }
+  bool U64(std::uint64_t* v) {
+    if (rest_.size() < 8) return false;
+    std::uint64_t x = 0;
+    for (int i = 7; i >= 0; --i) x = (x << 8) | static_cast<unsigned char>(rest_[i]);
+    rest_.remove_prefix(8);
+    *v = x;
+    return true;
+  }
+  bool Str(std::string* s) {
+    std::uint64_t n = 0;
+    if (!U64(&n) || n > rest_.size()) return false;
+    s->assign(rest_.data(), n);
+    rest_.remove_prefix(n);
+    return true;
+  }
+  bool done() const { return rest_.empty(); }
+
+ private:
+  std::string_view rest_;
+};
+
+bool FastDecode(std::string_view bytes, Event& e) {
+  if constexpr (std::endian::native != std::endian::little) return false;
+  LittleEndianReader r(bytes);
+  std::uint8_t endian = 0, format = 0;
+  return r.U8(&endian) && endian == 1 && r.U8(&format) && format == kEventFormat &&
+         r.Str(&e.run_id) && r.U64(&e.version) && r.U64(&e.position) && r.Str(&e.type) &&
+         r.Str(&e.at) && r.Str(&e.command_id) && r.Str(&e.key) && r.Str(&e.data) &&
+         r.Str(&e.prev_hash) && r.Str(&e.hash) && r.done();
+}
+
 Result<Event> DecodeEvent(std::string_view bytes, std::string_view key) {
   Event e;
+  if (FastDecode(bytes, e)) return e;
+  e = Event{};
   try {
     ViewBuf buf(bytes);
     std::istream is(&buf);

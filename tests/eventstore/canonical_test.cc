@@ -39,3 +39,38 @@ TEST(CanonicalJson, Sha256OfKnownInput) {
 
 }  // namespace
 }  // namespace forkline
+
+#include "eventstore/rocksdb_codec.h"
+
+namespace forkline {
+namespace {
+
+TEST(RocksDbCodec, EventsRoundTripThroughTheStoredForm) {
+  Event e;
+  e.run_id = "r_1";
+  e.version = 300;
+  e.position = 1ull << 40;
+  e.type = "step.completed";
+  e.at = "2026-01-01T00:00:00.000Z";
+  e.key = "k";
+  e.data = std::string("{\"x\":\"\\u0000\"}") + std::string(1000, 'y');
+  e.prev_hash = std::string(64, 'a');
+  e.hash = std::string(64, 'b');
+  auto back = rocks::DecodeEvent(rocks::EncodeEvent(e), "key");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(CanonicalJson(*back, CanonicalForm::kFull), CanonicalJson(e, CanonicalForm::kFull));
+}
+
+TEST(RocksDbCodec, TruncatedOrPaddedRecordsAreCorrupt) {
+  Event e;
+  e.run_id = "r_1";
+  e.type = "t";
+  const std::string bytes = rocks::EncodeEvent(e);
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(rocks::DecodeEvent(bytes.substr(0, cut), "k").ok()) << cut;
+  }
+  EXPECT_FALSE(rocks::DecodeEvent(bytes + "x", "k").ok());
+}
+
+}  // namespace
+}  // namespace forkline
