@@ -14,7 +14,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zmq  # noqa: E402
 
-from fl_daemon import QUICK_WORKFLOW, Client, Daemon, Results, wait_for  # noqa: E402
+from fl_daemon import QUICK_WORKFLOW, Client, Daemon, run_suite, wait_for  # noqa: E402
 
 CLI = os.path.abspath(os.environ.get("FORKLINE_CLI") or "")
 TOKEN = "curve-and-token"
@@ -85,23 +85,13 @@ def t_cli(d):
 
 
 def main():
-    res = Results()
-    d = None
-    try:
-        if not os.access(CLI, os.X_OK):
-            raise RuntimeError("set FORKLINE_CLI to the forkline binary (got %r)" % CLI)
-        d = Daemon(workflows={"quick": QUICK_WORKFLOW}, token=TOKEN,
-                   zmq_extra='curve_server_secret_key = "%s"\ncurve_server_public_key = "%s"\n'
-                             'curve_allowed_client_keys = ["%s"]\n'
-                             % (SERVER_SEC.decode(), SERVER_PUB.decode(), CLIENT_PUB.decode()))
-        d.start()
-        for case in (t_zmq, t_cli):
-            res.run(case.__name__[2:], case, d)
-        res.run("daemon_still_alive", lambda: wait_for("alive", d.alive, 1))
-    except BaseException:
-        res.crashed()
-    finally:
-        res.exit([d] if d else [])
+    if not os.access(CLI, os.X_OK):
+        raise RuntimeError("set FORKLINE_CLI to the forkline binary (got %r)" % CLI)
+    run_suite(lambda: Daemon(workflows={"quick": QUICK_WORKFLOW}, token=TOKEN,
+                    zmq_extra='curve_server_secret_key = "%s"\ncurve_server_public_key = "%s"\n'
+                    'curve_allowed_client_keys = ["%s"]\n'
+                    % (SERVER_SEC.decode(), SERVER_PUB.decode(), CLIENT_PUB.decode())),
+              (t_zmq, t_cli))
 
 
 if __name__ == "__main__":

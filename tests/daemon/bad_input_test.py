@@ -14,7 +14,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zmq  # noqa: E402
 
-from fl_daemon import QUICK_WORKFLOW, Daemon, Results, check_error, wait_for  # noqa: E402
+from fl_daemon import QUICK_WORKFLOW, Daemon, check_error, run_suite  # noqa: E402
 
 TOKEN = "s3cret-token"
 
@@ -262,21 +262,11 @@ def t_http_idle_connections_time_out(d):
 
 
 def main():
-    res = Results()
-    d = None
-    try:
-        d = Daemon(workflows={"quick": QUICK_WORKFLOW}, token=TOKEN,
-                   http_extra="max_body_bytes = 4096\nidle_timeout_s = 2\nsse_keepalive_s = 1\n",
-                   zmq_extra="max_message_bytes = 4096\n")
-        d.start()
-        for case in (t_zmq_garbage, t_zmq_too_large, t_zmq_token, t_http_token, t_http_bodies,
-                     t_http_malformed, t_http_idle_connections_time_out):
-            res.run(case.__name__[2:], case, d)
-        res.run("daemon_still_alive", lambda: wait_for("alive", d.alive, 1))
-    except BaseException:
-        res.crashed()
-    finally:
-        res.exit([d] if d else [])
+    run_suite(lambda: Daemon(workflows={"quick": QUICK_WORKFLOW}, token=TOKEN,
+                    http_extra="max_body_bytes = 4096\nidle_timeout_s = 2\nsse_keepalive_s = 1\n",
+                    zmq_extra="max_message_bytes = 4096\n"),
+              (t_zmq_garbage, t_zmq_too_large, t_zmq_token, t_http_token, t_http_bodies,
+               t_http_malformed, t_http_idle_connections_time_out))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fl_daemon import SMALL_NOVEL, Daemon, Results, free_port, wait_for  # noqa: E402
+from fl_daemon import SMALL_NOVEL, Daemon, free_port, run_suite  # noqa: E402
 
 CLI = os.path.abspath(os.environ.get("FORKLINE_CLI") or "")
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
@@ -149,20 +149,10 @@ def t_exit_codes(d):
 
 
 def main():
-    res = Results()
-    d = None
-    try:
-        if not os.access(CLI, os.X_OK):
-            raise RuntimeError("set FORKLINE_CLI to the forkline binary (got %r)" % CLI)
-        d = Daemon()
-        d.start()
-        for case in (t_end_to_end, t_exit_codes):
-            res.run(case.__name__[2:], case, d)
-        res.run("daemon_still_alive", lambda: wait_for("alive", d.alive, 1))
-    except BaseException:
-        res.crashed()
-    finally:
-        res.exit([d] if d else [])
+    if not os.access(CLI, os.X_OK):
+        raise RuntimeError("set FORKLINE_CLI to the forkline binary (got %r)" % CLI)
+    run_suite(lambda: Daemon(),
+              (t_end_to_end, t_exit_codes))
 
 
 if __name__ == "__main__":

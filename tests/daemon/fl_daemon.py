@@ -548,3 +548,22 @@ class Results:
         print("%d passed, %d failed%s" % (self.passed, len(self.failed),
                                           (": " + ", ".join(self.failed)) if self.failed else ""))
         sys.exit(1 if self.failed else 0)
+
+
+def run_suite(make_daemon, cases, prepare=None):
+    """Starts the daemon `make_daemon()` returns (after `prepare(d)` when given), runs each
+    case as case(d), checks the daemon is still alive, and exits with the results."""
+    res = Results()
+    d = None
+    try:
+        d = make_daemon()
+        if prepare:
+            prepare(d)
+        d.start()
+        for case in cases:
+            res.run(case.__name__[2:], case, d)
+        res.run("daemon_still_alive", lambda: wait_for("alive", d.alive, 1))
+    except BaseException:
+        res.crashed()
+    finally:
+        res.exit([d] if d else [])

@@ -9,8 +9,8 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fl_daemon import (FLAKY_WORKFLOW, GATED_WORKFLOW, QUICK_WORKFLOW, SMALL_NOVEL,  # noqa: E402
-                       Daemon, Results, check_error, check_run, check_step, wait_for)
+from fl_daemon import (FLAKY_WORKFLOW, GATED_WORKFLOW, QUICK_WORKFLOW, SMALL_NOVEL, run_suite,  # noqa: E402
+                       Daemon, check_error, check_run, check_step, wait_for)
 
 INDEX = b"<!doctype html><title>forkline test ui</title>"
 
@@ -203,25 +203,18 @@ def t_methods_and_unknown(d):
     expect(d, "GET", "/v1/runs/r_x/bogus", 404)
 
 
+def write_index(d):
+    os.makedirs(os.path.join(d.tmp, "web"))
+    with open(os.path.join(d.tmp, "web", "index.html"), "wb") as f:
+        f.write(INDEX)
+
+
 def main():
-    res = Results()
-    d = None
-    try:
-        d = Daemon(workflows={"gated": GATED_WORKFLOW, "flaky": FLAKY_WORKFLOW,
-                              "quick": QUICK_WORKFLOW}, http_extra='web_dir = "@DIR@/web"')
-        os.makedirs(os.path.join(d.tmp, "web"))
-        with open(os.path.join(d.tmp, "web", "index.html"), "wb") as f:
-            f.write(INDEX)
-        d.start()
-        for case in (t_ui_health_metrics, t_workflows, t_create_get_list, t_actions,
-                     t_idempotency_key, t_static_files_stay_inside, t_keep_alive_and_pipelining,
-                     t_methods_and_unknown):
-            res.run(case.__name__[2:], case, d)
-        res.run("daemon_still_alive", lambda: wait_for("alive", d.alive, 1))
-    except BaseException:
-        res.crashed()
-    finally:
-        res.exit([d] if d else [])
+    run_suite(lambda: Daemon(workflows={"gated": GATED_WORKFLOW, "flaky": FLAKY_WORKFLOW,
+                    "quick": QUICK_WORKFLOW}, http_extra='web_dir = "@DIR@/web"'),
+              (t_ui_health_metrics, t_workflows, t_create_get_list, t_actions,
+               t_idempotency_key, t_static_files_stay_inside, t_keep_alive_and_pipelining,
+               t_methods_and_unknown), prepare=write_index)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import uuid
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fl_daemon import GATED_WORKFLOW, QUICK_WORKFLOW, Daemon, Results, wait_for  # noqa: E402
+from fl_daemon import GATED_WORKFLOW, QUICK_WORKFLOW, Daemon, run_suite, wait_for  # noqa: E402
 
 # Like "gated", with two attempts so an interrupted step is retried.
 RETRIED_GATED = GATED_WORKFLOW.replace('kind = "gated"', 'kind = "gated2"').replace(
@@ -202,19 +202,9 @@ def t_sigterm_grace(_d):
 
 
 def main():
-    res = Results()
-    d = None
-    try:
-        d = Daemon(workflows={"gated": GATED_WORKFLOW, "quick": QUICK_WORKFLOW})
-        d.start()
-        for case in (t_long_next_delays_nobody, t_kill9_with_step_in_flight,
-                     t_kill9_under_load_loses_nothing_acknowledged, t_idempotency_survives_restart, t_sigterm_grace):
-            res.run(case.__name__[2:], case, d)
-        res.run("daemon_still_alive", lambda: wait_for("alive", d.alive, 1))
-    except BaseException:
-        res.crashed()
-    finally:
-        res.exit([d] if d else [])
+    run_suite(lambda: Daemon(workflows={"gated": GATED_WORKFLOW, "quick": QUICK_WORKFLOW}),
+              (t_long_next_delays_nobody, t_kill9_with_step_in_flight,
+               t_kill9_under_load_loses_nothing_acknowledged, t_idempotency_survives_restart, t_sigterm_grace))
 
 
 if __name__ == "__main__":
