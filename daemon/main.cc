@@ -118,14 +118,23 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
   auto store = OpenRocksDbEventStore(store_options);
   if (!store.ok()) return Fail("cannot open the store at " + config.store.path, store.status());
 
+  // Two pools: the engine's (commands, appends' continuations) and the HTTP/SSE
+  // server's, so a thousand subscribers never queue ahead of a command.
   boost::asio::io_context io;
+  boost::asio::io_context http_io;
   auto work = boost::asio::make_work_guard(io);
+  auto http_work = boost::asio::make_work_guard(http_io);
   const unsigned threads = std::max(2u, std::min(4u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
-  for (unsigned i = 0; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  for (unsigned i = 0; i < threads; ++i) {
+    pool.emplace_back([&io] { io.run(); });
+    pool.emplace_back([&http_io] { http_io.run(); });
+  }
   auto join = [&] {
     work.reset();
+    http_work.reset();
     io.stop();
+    http_io.stop();
     for (auto& t : pool) t.join();
   };
 
@@ -147,7 +156,7 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
   }
   MeteredCommandHandler handler(engine);
   ZmqServer zmq(ToZmqOptions(config), handler);
-  HttpServer http(ToHttpOptions(config), handler, engine, io);
+  HttpServer http(ToHttpOptions(config), handler, engine, http_io);
   if (Status s = zmq.Start(); !s.ok()) {
     engine.Shutdown(std::chrono::milliseconds(0));
     join();
