@@ -308,7 +308,11 @@ void Engine::Shutdown(std::chrono::milliseconds grace) {
     });
   }
   for (auto& f : recorded) f.wait_for(std::chrono::seconds(5));
-  steps_.reset();
+  {
+    std::lock_guard lock(timers_mu_);
+    for (const auto& timer : backoff_timers_) timer->cancel();
+  }
+  if (steps_) steps_->Stop();
 }
 
 }  // namespace forkline

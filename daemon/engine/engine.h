@@ -9,11 +9,13 @@
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -124,6 +126,9 @@ class Engine final : public CommandHandler, public EventFeed {
   std::atomic<bool> accepting_{false};
   std::atomic<int> steps_in_flight_{0};
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+
+  std::mutex timers_mu_;  // guards backoff_timers_: retries waiting out their backoff
+  std::set<std::shared_ptr<boost::asio::steady_timer>> backoff_timers_;
 
   std::mutex feed_mu_;  // guards feed_listeners_, next_feed_id_
   std::shared_ptr<const std::map<std::uint64_t, Listener>> feed_listeners_ =

@@ -185,7 +185,18 @@ void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done
     done();
     auto timer = std::make_shared<boost::asio::steady_timer>(
         io_, options_.retry_backoff * (1u << std::min<std::uint32_t>(end.attempt - 1, 10)));
-    timer->async_wait([this, entry, end, timer](boost::system::error_code) {
+    {
+      std::lock_guard lock(timers_mu_);
+      backoff_timers_.insert(timer);
+    }
+    timer->async_wait([this, entry, end, timer](boost::system::error_code ec) {
+      {
+        std::lock_guard lock(timers_mu_);
+        backoff_timers_.erase(timer);
+      }
+      // Shutting down: the failed attempt is recorded retryable; after a restart autorun
+      // or the next run.next runs the step again.
+      if (ec || !accepting_) return;
       entry->queue->Post([this, entry, end](SerialQueue::Done attempt_done) {
         {
           std::lock_guard lock(entry->mu);

@@ -6,14 +6,18 @@ StepPool::StepPool(unsigned threads) {
   for (unsigned i = 0; i < (threads == 0 ? 1 : threads); ++i) threads_.emplace_back([this] { Loop(); });
 }
 
-StepPool::~StepPool() {
+StepPool::~StepPool() { Stop(); }
+
+void StepPool::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
     jobs_.clear();
   }
   cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 void StepPool::Submit(std::function<void()> job) {

@@ -15,7 +15,10 @@ namespace forkline {
 class StepPool {
  public:
   explicit StepPool(unsigned threads);
-  ~StepPool();  // finishes running jobs, drops queued ones
+  ~StepPool();  // Stop()
+  // Finishes running jobs, drops queued ones and joins the threads; later Submits are
+  // ignored. Idempotent.
+  void Stop();
   StepPool(const StepPool&) = delete;
   StepPool& operator=(const StepPool&) = delete;
 
