@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "eventstore/append_plan.h"
+#include "eventstore/listener_set.h"
 
 namespace forkline {
 namespace {
@@ -20,7 +21,6 @@ class MemoryEventStore final : public EventStore {
     Status valid = ValidateAppend(request, max_event_bytes_);
     if (!valid.ok()) return done(std::move(valid));
     EventList stored;
-    std::vector<Listener> listeners;
     {
       std::lock_guard lock(mu_);
       auto planned = Plan(request);
@@ -29,9 +29,8 @@ class MemoryEventStore final : public EventStore {
       Stream& s = streams_[request.run_id];
       for (const EventPtr& e : stored) s.own.push_back(e);
       global_.insert(global_.end(), stored.begin(), stored.end());
-      for (auto& [id, l] : listeners_) listeners.push_back(l);
     }
-    for (const Listener& l : listeners) l(stored);
+    for (const auto& [id, l] : *listeners_.Snapshot()) l(stored);
     done(AppendResult{stored});
   }
 
@@ -78,16 +77,8 @@ class MemoryEventStore final : public EventStore {
     return global_.size();
   }
 
-  std::uint64_t Subscribe(Listener listener) override {
-    std::lock_guard lock(mu_);
-    listeners_[++next_listener_] = std::move(listener);
-    return next_listener_;
-  }
-
-  void Unsubscribe(std::uint64_t id) override {
-    std::lock_guard lock(mu_);
-    listeners_.erase(id);
-  }
+  std::uint64_t Subscribe(Listener listener) override { return listeners_.Add(std::move(listener)); }
+  void Unsubscribe(std::uint64_t id) override { listeners_.Remove(id); }
 
   Status Health() override { return Status::Ok(); }
   std::string_view Backend() const override { return "memory"; }
@@ -139,8 +130,7 @@ class MemoryEventStore final : public EventStore {
   std::mutex mu_;  // guards everything below
   std::map<std::string, Stream, std::less<>> streams_;
   EventList global_;  // index = position - 1
-  std::map<std::uint64_t, Listener> listeners_;
-  std::uint64_t next_listener_ = 0;
+  ListenerSet<Listener> listeners_;
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "eventstore/append_plan.h"
+#include "eventstore/listener_set.h"
 #include "eventstore/rocksdb_codec.h"
 
 namespace forkline {
@@ -147,16 +148,8 @@ class RocksDbEventStore final : public EventStore {
     return last_position_.load();
   }
 
-  std::uint64_t Subscribe(Listener listener) override {
-    std::lock_guard lock(listeners_mu_);
-    listeners_[++next_listener_] = std::move(listener);
-    return next_listener_;
-  }
-
-  void Unsubscribe(std::uint64_t id) override {
-    std::lock_guard lock(listeners_mu_);
-    listeners_.erase(id);
-  }
+  std::uint64_t Subscribe(Listener listener) override { return listeners_.Add(std::move(listener)); }
+  void Unsubscribe(std::uint64_t id) override { listeners_.Remove(id); }
 
   Status Health() override {
     std::lock_guard lock(latch_mu_);
@@ -250,9 +243,7 @@ class RocksDbEventStore final : public EventStore {
   std::mutex latch_mu_;  // guards latched_
   Status latched_;
 
-  std::mutex listeners_mu_;  // guards listeners_, next_listener_
-  std::map<std::uint64_t, Listener> listeners_;
-  std::uint64_t next_listener_ = 0;
+  ListenerSet<Listener> listeners_;
 };
 
 Result<AppendContext> RocksDbEventStore::ContextFor(
@@ -356,12 +347,7 @@ void RocksDbEventStore::CommitBatch(std::deque<PendingAppend>& batch) {
   // every projection already updated.
   EventList published;
   for (auto& [i, events] : accepted) published.insert(published.end(), events.begin(), events.end());
-  std::vector<Listener> listeners;
-  {
-    std::lock_guard lock(listeners_mu_);
-    for (auto& [id, l] : listeners_) listeners.push_back(l);
-  }
-  for (const Listener& l : listeners) l(published);
+  for (const auto& [id, l] : *listeners_.Snapshot()) l(published);
   for (auto& [i, events] : accepted) batch[i].done(AppendResult{std::move(events)});
 }
 

@@ -148,12 +148,7 @@ void Engine::OnDurable(const EventList& events) {
 }
 
 void Engine::Publish(const FeedItemPtr& item) {
-  std::shared_ptr<const std::map<std::uint64_t, Listener>> listeners;
-  {
-    std::lock_guard lock(feed_mu_);
-    listeners = feed_listeners_;
-  }
-  for (const auto& [id, l] : *listeners) l(item);
+  for (const auto& [id, l] : *feed_listeners_.Snapshot()) l(item);
 }
 
 void Engine::PublishProgress(const Entry& entry, std::uint32_t index, const StepProgress& p) {
@@ -175,20 +170,9 @@ void Engine::PublishProgress(const Entry& entry, std::uint32_t index, const Step
   Publish(item);
 }
 
-std::uint64_t Engine::Subscribe(Listener listener) {
-  std::lock_guard lock(feed_mu_);
-  auto copy = std::make_shared<std::map<std::uint64_t, Listener>>(*feed_listeners_);
-  (*copy)[++next_feed_id_] = std::move(listener);
-  feed_listeners_ = std::move(copy);
-  return next_feed_id_;
-}
+std::uint64_t Engine::Subscribe(Listener listener) { return feed_listeners_.Add(std::move(listener)); }
 
-void Engine::Unsubscribe(std::uint64_t id) {
-  std::lock_guard lock(feed_mu_);
-  auto copy = std::make_shared<std::map<std::uint64_t, Listener>>(*feed_listeners_);
-  copy->erase(id);
-  feed_listeners_ = std::move(copy);
-}
+void Engine::Unsubscribe(std::uint64_t id) { feed_listeners_.Remove(id); }
 
 Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_version) {
   Entry entry = until_version == UINT64_MAX ? runs_.Find(run_id) : nullptr;

@@ -28,6 +28,7 @@
 #include "daemon/executors/executor.h"
 #include "daemon/workflow/definition.h"
 #include "eventstore/event_store.h"
+#include "eventstore/listener_set.h"
 #include "projections/run_json.h"
 
 namespace forkline {
@@ -130,10 +131,7 @@ class Engine final : public CommandHandler, public EventFeed {
   std::mutex timers_mu_;  // guards backoff_timers_: retries waiting out their backoff
   std::set<std::shared_ptr<boost::asio::steady_timer>> backoff_timers_;
 
-  std::mutex feed_mu_;  // guards feed_listeners_, next_feed_id_
-  std::shared_ptr<const std::map<std::uint64_t, Listener>> feed_listeners_ =
-      std::make_shared<std::map<std::uint64_t, Listener>>();
-  std::uint64_t next_feed_id_ = 0;
+  ListenerSet<Listener> feed_listeners_;
 };
 
 }  // namespace forkline
