@@ -186,7 +186,10 @@ void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done
     auto timer = std::make_shared<boost::asio::steady_timer>(
         io_, options_.retry_backoff * (1u << std::min<std::uint32_t>(end.attempt - 1, 10)));
     {
+      // Shutdown sets accepting_ before it cancels the timers under this lock, so a
+      // timer is either cancelled by it or never started.
       std::lock_guard lock(timers_mu_);
+      if (!accepting_) return;
       backoff_timers_.insert(timer);
     }
     timer->async_wait([this, entry, end, timer](boost::system::error_code ec) {

@@ -62,5 +62,22 @@ TEST_F(RetryBackoffTest, NextDuringARetryBackoffIsRefused) {
       << "a second run.next was accepted while the first still waits for its step's retry";
 }
 
+// Shutdown must not wait out a backoff (nor let it start a step on a stopped pool): the
+// io pool finishes without being stopped by force.
+TEST_F(RetryBackoffTest, ShutdownCancelsAPendingBackoff) {
+  const std::string run = Create("flaky");
+  Ok("run.next", {{"run_id", run}});
+  auto first = std::make_shared<std::promise<CommandReply>>();
+  NextAsync(run, first);
+  WaitFor(run, [](const json::object& r) {
+    return r.at("steps").at(1).at("status").as_string() == "failed";
+  });
+  engine_->Unsubscribe(feed_id_);
+  engine_->Shutdown(std::chrono::milliseconds(0));
+  io_->join();  // returns only once no timer is left (an hour otherwise)
+  engine_.reset();
+  io_.reset();
+}
+
 }  // namespace
 }  // namespace forkline::testing
