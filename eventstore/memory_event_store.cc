@@ -30,7 +30,7 @@ class MemoryEventStore final : public EventStore {
       for (const EventPtr& e : stored) s.own.push_back(e);
       global_.insert(global_.end(), stored.begin(), stored.end());
     }
-    for (const auto& [id, l] : *listeners_.Snapshot()) l(stored);
+    listeners_.Publish(stored);
     done(AppendResult{stored});
   }
 

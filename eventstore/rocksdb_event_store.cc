@@ -347,7 +347,7 @@ void RocksDbEventStore::CommitBatch(std::deque<PendingAppend>& batch) {
   // every projection already updated.
   EventList published;
   for (auto& [i, events] : accepted) published.insert(published.end(), events.begin(), events.end());
-  for (const auto& [id, l] : *listeners_.Snapshot()) l(published);
+  listeners_.Publish(published);
   for (auto& [i, events] : accepted) batch[i].done(AppendResult{std::move(events)});
 }
 

@@ -148,7 +148,7 @@ void Engine::OnDurable(const EventList& events) {
 }
 
 void Engine::Publish(const FeedItemPtr& item) {
-  for (const auto& [id, l] : *feed_listeners_.Snapshot()) l(item);
+  feed_listeners_.Publish(item);
 }
 
 void Engine::PublishProgress(const Entry& entry, std::uint32_t index, const StepProgress& p) {
