@@ -93,6 +93,7 @@ Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads
     step.duration_ms = -1;
     step.error_code.clear();
     step.error_message.clear();
+    step.retryable = false;
     if (auto ex = Str(d, "executor"); !ex.empty()) step.executor = std::move(ex);
     s.in_flight = static_cast<std::uint32_t>(index);
     if (s.status == RunStatus::kQueued) s.status = RunStatus::kRunning;
@@ -110,6 +111,8 @@ Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads
     s.cursor = static_cast<std::uint32_t>(index + 1);
   } else if (e.type == events::kStepFailed) {
     step.status = StepStatus::kFailed;
+    const json::value* retryable = d.if_contains("retryable");
+    step.retryable = retryable && retryable->is_bool() && retryable->get_bool();
     if (auto* err = d.if_contains("error"); err && err->is_object()) {
       step.error_code = Str(err->get_object(), "code");
       step.error_message = Str(err->get_object(), "message");

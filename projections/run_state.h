@@ -27,6 +27,7 @@ struct StepRecord {
   std::uint64_t output_version = 0;  // version of the step.completed that holds it
   std::string error_code;         // failed only
   std::string error_message;
+  bool retryable = false;         // failed only: the failure may be retried
   std::uint32_t max_attempts = 1;
 };
 

@@ -44,6 +44,7 @@ Status Engine::Start() {
       const RunState state = entry->Snapshot();
       auto decision = DecideInterrupted(state, {NowString(), "", ""});
       if (!decision.ok() || decision->empty()) {
+        if (RetryWasPending(state)) return ResumeRetry(entry, done);
         MaybeAdvance(entry);
         return done();
       }
@@ -68,6 +69,26 @@ Status Engine::Start() {
     });
   }
   return Status::Ok();
+}
+
+// The daemon stopped while a retryable failure waited out its backoff: the attempt that
+// was due must still run (its run.next, if any, was lost with the process).
+bool Engine::RetryWasPending(const RunState& s) {
+  if (s.in_flight || s.status != RunStatus::kRunning || s.cursor >= s.total_steps()) return false;
+  const StepRecord& step = s.steps[s.cursor];
+  return step.status == StepStatus::kFailed && step.retryable && step.attempt < step.max_attempts;
+}
+
+void Engine::ResumeRetry(const Entry& entry, const SerialQueue::Done& done) {
+  const RunState state = entry->Snapshot();
+  const std::uint32_t index = state.cursor;
+  auto next = DecideNextAttempt(state, index, {NowString(), "", ""});
+  if (!next.ok() || next->empty()) return done();
+  const std::uint32_t attempt = state.steps[index].attempt + 1;
+  AppendToRun(entry, std::move(next).value(), [this, entry, index, attempt, done](Status s) {
+    if (s.ok()) StartStep(entry, index, attempt);
+    done();
+  });
 }
 
 // Folds every stream into its compact state. Own events carry the keys to recover.

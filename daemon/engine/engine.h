@@ -110,6 +110,8 @@ class Engine final : public CommandHandler, public EventFeed {
   void Publish(const FeedItemPtr& item);
   void PublishProgress(const Entry& entry, std::uint32_t index, const StepProgress& p);
   Status Recover();
+  static bool RetryWasPending(const RunState& state);
+  void ResumeRetry(const Entry& entry, const SerialQueue::Done& done);
   std::shared_ptr<RunEntry> NewEntry(const std::string& id);
   boost::json::object RunReply(const Entry& entry, RunDetail detail = RunDetail::kFull);
   Result<FeedList> RenderHistory(std::string_view run_id, const EventList& history,

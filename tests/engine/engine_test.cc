@@ -385,5 +385,33 @@ TEST_F(EngineTest, AStepInFlightAtACrashIsInterruptedAndRetried) {
   EXPECT_TRUE(interrupted);
 }
 
+TEST_F(EngineTest, ARetryDueAtACrashRunsAfterTheRestart) {
+  // What a crash during a retry backoff leaves: the attempt failed retryably, no more.
+  const WorkflowDefinition def = ThreeSteps();
+  EventMeta meta{"2026-01-01T00:00:00.000Z", "", ""};
+  RunState state;
+  auto append = [&](std::vector<NewEvent> events) {
+    AppendRequest req;
+    req.run_id = "r_backoff";
+    req.expected_version = state.version;
+    req.events = std::move(events);
+    auto r = store_->Append(std::move(req));
+    ASSERT_OK(r);
+    for (const auto& e : r->events) ASSERT_OK(Apply(state, *e, Payloads::kDrop));
+  };
+  append(DecideCreate(def, {}, "backoff", /*autorun=*/false, meta));
+  auto started = DecideNext(state, false, meta);
+  ASSERT_OK(started);
+  append(std::move(started).value());
+  StepEnd end{0, 1, StepResult::Failure("flaky", "try again", /*retryable=*/true), 5};
+  auto failed = DecideStepEnded(state, end, meta);
+  ASSERT_OK(failed);
+  append(std::move(failed).value());
+  ASSERT_EQ(state.status, RunStatus::kRunning);
+  StartEngine();
+  WaitFor("r_backoff", [](const json::object& r) { return Cursor(r) == 1; });
+  EXPECT_EQ(Get("r_backoff").at("steps").at(0).at("attempt").to_number<std::int64_t>(), 2);
+}
+
 }  // namespace
 }  // namespace forkline::testing
