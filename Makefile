@@ -7,7 +7,7 @@ CONFIG ?= config/forkline.toml
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: deps configure build run test bench clean
+.PHONY: deps configure build run test bench bench-compare clean
 
 deps:
 	@bash scripts/deps
@@ -30,6 +30,11 @@ test: build
 
 bench: build
 	bash bench/run
+
+# Forkline beside Redis, PostgreSQL, db_bench (not part of `make test`); see docs/BENCHMARKS.md.
+bench-compare: build
+	@bash scripts/bench-deps
+	/usr/bin/python3 bench/compare/run.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
