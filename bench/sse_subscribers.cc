@@ -10,11 +10,15 @@
 
 namespace forkline::bench {
 
-SseSubscribers::SseSubscribers(int port, const std::string& run_id, int count) {
+SseSubscribers::SseSubscribers(int port, const std::string& run_id, int count)
+    : SseSubscribers(port, "/v1/runs/" + run_id + "/events", count, "id:") {}
+
+SseSubscribers::SseSubscribers(int port, const std::string& path, int count, std::string marker)
+    : marker_(std::move(marker)) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  conns_.resize(static_cast<std::size_t>(count));
-  const std::string req = "GET /v1/runs/" + run_id +
-                          "/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+  conns_ = std::vector<Conn>(static_cast<std::size_t>(count));
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
   for (std::size_t i = 0; i < conns_.size(); ++i) {
     const int fd = ConnectLoopback(port);
     if (fd < 0) throw std::runtime_error("SSE subscriber " + std::to_string(i) + " cannot connect");
@@ -40,18 +44,35 @@ SseSubscribers::~SseSubscribers() {
   ::close(epoll_fd_);
 }
 
+// Polls: a condition variable notified per received line would cost the reader a
+// futex call per event and subscriber, and the reader is what this measures through.
 bool SseSubscribers::WaitAll(std::uint64_t version, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] {
-    auto it = received_.find(version);
-    return it != received_.end() && it->second.size() + closed_.load() >= conns_.size();
-  });
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    std::size_t behind = 0;
+    for (const Conn& c : conns_) {
+      if (c.last.load(std::memory_order_acquire) < version) ++behind;
+    }
+    if (behind <= static_cast<std::size_t>(closed_.load())) return true;
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
 }
 
 std::vector<Clock::time_point> SseSubscribers::ReceivedAt(std::uint64_t version) {
-  std::lock_guard lock(mu_);
-  auto it = received_.find(version);
-  return it == received_.end() ? std::vector<Clock::time_point>{} : it->second;
+  std::vector<Clock::time_point> out;
+  for (Conn& c : conns_) {
+    std::lock_guard lock(c.mu);
+    // Numbers arrive in order: search from the back, where recent ones are.
+    for (auto it = c.received.rbegin(); it != c.received.rend(); ++it) {
+      if (it->first == version) {
+        out.push_back(it->second);
+        break;
+      }
+      if (it->first < version) break;
+    }
+  }
+  return out;
 }
 
 void SseSubscribers::Loop() {
@@ -72,7 +93,6 @@ void SseSubscribers::Loop() {
           ::close(c.fd);
           c.fd = -1;
           ++closed_;
-          cv_.notify_all();
         }
         break;
       }
@@ -80,7 +100,7 @@ void SseSubscribers::Loop() {
   }
 }
 
-// Splits lines; an `id: N` line marks event N as received at `at`.
+// Splits lines; a line `<marker> N` marks event N as received at `at`.
 void SseSubscribers::OnBytes(Conn& c, const char* data, std::size_t n, Clock::time_point at) {
   c.pending.append(data, n);
   std::size_t start = 0;
@@ -93,15 +113,18 @@ void SseSubscribers::OnBytes(Conn& c, const char* data, std::size_t n, Clock::ti
       if (line == "\r" || line.empty()) c.headers_done = true;
       continue;
     }
-    if (line.rfind("id: ", 0) == 0 || line.rfind("id:", 0) == 0) {
-      const std::string_view digits = line.substr(line.size() > 3 && line[3] == ' ' ? 4 : 3);
+    if (line.rfind(marker_, 0) == 0) {
       std::uint64_t version = 0;
-      for (char ch : digits) {
-        if (ch >= '0' && ch <= '9') version = version * 10 + static_cast<std::uint64_t>(ch - '0');
+      for (char ch : line.substr(marker_.size())) {
+        if (ch == ' ' && version == 0) continue;
+        if (ch < '0' || ch > '9') break;
+        version = version * 10 + static_cast<std::uint64_t>(ch - '0');
       }
-      std::lock_guard lock(mu_);
-      received_[version].push_back(at);
-      cv_.notify_all();
+      {
+        std::lock_guard lock(c.mu);
+        c.received.emplace_back(version, at);
+      }
+      c.last.store(version, std::memory_order_release);
     }
   }
   c.pending.erase(0, start);

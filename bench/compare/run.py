@@ -13,10 +13,13 @@ Rows (event payloads ~200 bytes; every durable row syncs before acknowledging):
   M3  rebuild a run's projection from a 1,000,000-event log beside db_bench readseq over
       1,000,000 200-byte values.
   M4  fork of a 1,000,000-event run vs of a 10-event run (durable).
+  M5  5,000 SSE subscribers on one stream, 200 events/s: forklined (GET /v1/runs/{id}/events)
+      beside nginx + nchan (EventSource) and a raw epoll write-per-subscriber loop.
+  M6  memory per idle SSE subscriber (server RSS delta; nchan: its worker's) and per idle
+      run (forklined RSS delta over 10,000 run.create).
   M8  daemon CPU time per durable event at the M2 load (/proc/PID/stat) beside
       redis-server's CPU per XADD.
-M5/M6 (SSE fan-out and memory beside nginx + nchan) and M7 (the PostgreSQL backend) are
-not in the harness yet: the table says so.
+M7 (the PostgreSQL backend) is not in the harness yet: the table says so.
 
 Usage: bench/compare/run.py [--build DIR] [--rounds N] [--quick] [--no-docs]
 """
@@ -175,6 +178,38 @@ class Postgres:
         sh(self.as_user + [PG_BIN + "/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"])
 
 
+class Nchan:
+    """nginx with the nchan module: /pub publishes, /sub is an EventSource subscription."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "nginx")
+        os.makedirs(self.dir)
+        self.port = free_port()
+        conf = os.path.join(self.dir, "nginx.conf")
+        temp = "".join("  %s_temp_path %s/%s;\n" % (k, self.dir, k)
+                       for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        with open(conf, "w") as f:
+            f.write("load_module /usr/lib/nginx/modules/ngx_nchan_module.so;\n"
+                    "worker_processes 1;\ndaemon off;\npid %s/nginx.pid;\n"
+                    "error_log %s/error.log warn;\nworker_rlimit_nofile 20000;\n"
+                    "events { worker_connections 16000; }\n"
+                    "http {\n  access_log off;\n%s"
+                    "  server {\n    listen 127.0.0.1:%d;\n"
+                    "    location = /pub { nchan_publisher; nchan_channel_id bench; }\n"
+                    "    location = /sub { nchan_subscriber eventsource; nchan_channel_id bench; }\n"
+                    "  }\n}\n" % (self.dir, self.dir, temp, self.port))
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir])
+        wait_port(self.port, self.proc, "nginx")
+
+    def worker_pid(self):
+        out = sh(["pgrep", "-P", str(self.proc.pid)])
+        return int(out.split()[0])
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
 def pct(sorted_values, p):
     if not sorted_values:
         return 0.0
@@ -185,14 +220,27 @@ def pct(sorted_values, p):
 
 
 def fsync_probe(tmp, seconds):
-    """write(200 bytes) + fdatasync in a loop on a growing file: the disk's floor."""
+    """The disk's floor: the faster of write(200 bytes) + fdatasync on a growing file (a
+    log) and on a preallocated one, rewritten in place (as RocksDB's WAL, which is
+    preallocated, needs no size change synced)."""
+    a, b = fsync_loop(tmp, seconds / 2, True), fsync_loop(tmp, seconds / 2, False)
+    return a if a["p50_us"] < b["p50_us"] else b
+
+
+def fsync_loop(tmp, seconds, append):
     path = os.path.join(tmp, "fsync-probe")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    lat, start = [], time.perf_counter()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0), 0o644)
     block = PAYLOAD.encode()
+    if not append:
+        os.write(fd, block)
+        os.fdatasync(fd)
+    lat, start = [], time.perf_counter()
     while time.perf_counter() - start < seconds:
         t0 = time.perf_counter()
-        os.write(fd, block)
+        if append:
+            os.write(fd, block)
+        else:
+            os.pwrite(fd, block, 0)
         os.fdatasync(fd)
         lat.append((time.perf_counter() - t0) * 1e6)
     wall = time.perf_counter() - start
@@ -215,8 +263,17 @@ def load(build, mode, endpoint, clients, seconds):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def fanout(build, mode, sizes, **flags):
+    args = [os.path.join(build, "bench/compare/sse_fanout"), mode,
+            "--subscribers", str(sizes["subscribers"]), "--rate", str(sizes["rate"]),
+            "--seconds", str(sizes["sse_seconds"])]
+    for k, v in flags.items():
+        args += ["--" + k, str(v)]
+    return json.loads(sh(args).strip().splitlines()[-1])
+
+
 def one_round(build, tmp, peers, sizes):
-    fl, redis, pg, echo_endpoint, redis_pid = peers
+    fl, redis, pg, echo_endpoint, redis_pid, nchan = peers
     r = {}
     secs = sizes["seconds"]
     # M1
@@ -251,6 +308,14 @@ def one_round(build, tmp, peers, sizes):
     r["m3_readseq"] = db_bench(["--benchmarks=readseq", "--use_existing_db=1",
                                 "--num=%d" % sizes["events"], "--value_size=200",
                                 "--db=" + os.path.join(tmp, "db_bench_seq")])
+    # M5 + M6
+    r["m5_forkline"] = fanout(build, "forkline", sizes, port=fl.hport, endpoint=fl.endpoint,
+                              pid=fl.proc.pid)
+    r["m5_nchan"] = fanout(build, "nchan", sizes, port=nchan.port, pid=nchan.worker_pid())
+    r["m5_raw"] = fanout(build, "raw", sizes)
+    out = sh([os.path.join(build, "bench/compare/sse_fanout"), "forkline-runs", "--endpoint",
+              fl.endpoint, "--pid", str(fl.proc.pid), "--runs", str(sizes["idle_runs"])])
+    r["m6_runs"] = json.loads(out.strip().splitlines()[-1])
     return r
 
 
@@ -312,9 +377,26 @@ def table(rounds, meta):
     add("M8", "daemon CPU per durable event at M2 load", "%.1f" % c_f, "us",
         "redis-server %.1f us per XADD" % c_r, "%.2fx" % (c_f / c_r), "<= 0.7x and <= 15 us",
         c_f <= 0.7 * c_r and c_f <= 15)
-    for m in ("M5", "M6"):
-        rows.append((m, "SSE fan-out / memory beside nginx + nchan", "-", "", "", "", "",
-                     "not measured yet"))
+    # M5
+    n = rounds[0]["m5_forkline"]["subscribers"]
+    fd, nd, rd = (med(lambda r: r["m5_forkline"]["deliveries_per_s"]),
+                  med(lambda r: r["m5_nchan"]["deliveries_per_s"]),
+                  med(lambda r: r["m5_raw"]["deliveries_per_s"]))
+    add("M5", "%d SSE subscribers, deliveries/s" % n, "%.0f" % fd, "/s",
+        "nchan %.0f, raw loop %.0f" % (nd, rd), "%.2fx / %.2fx" % (fd / nd, fd / rd),
+        ">= 1.0x / 0.8x", fd >= nd and fd >= 0.8 * rd)
+    f99, n99, r99 = (med(lambda r: r["m5_forkline"]["p99_ms"]), med(lambda r: r["m5_nchan"]["p99_ms"]),
+                     med(lambda r: r["m5_raw"]["p99_ms"]))
+    add("M5", "append -> receive p99", "%.1f" % f99, "ms", "nchan %.1f, raw loop %.1f ms" % (n99, r99),
+        "", "<= 50 ms", f99 <= 50)
+    # M6
+    fs, ns = (med(lambda r: r["m5_forkline"]["rss_per_sub_bytes"]),
+              med(lambda r: r["m5_nchan"]["rss_per_sub_bytes"]))
+    add("M6", "memory per idle SSE subscriber", "%.0f" % fs, "B", "nchan worker %.0f B" % ns,
+        "%.2fx" % (fs / ns) if ns > 0 else "-", "<= 0.5x and <= 4096 B",
+        fs <= 0.5 * ns and fs <= 4096)
+    fr = med(lambda r: r["m6_runs"]["rss_per_run_bytes"])
+    add("M6", "memory per idle run", "%.0f" % fr, "B", "", "", "<= 2048 B", fr <= 2048)
     rows.append(("M7", "PostgreSQL backend", "-", "", "", "", "", "not measured yet"))
 
     lines = ["Measured %s on %s (%d cores, load average %s), %d rounds, median round shown; "
@@ -352,9 +434,11 @@ def main():
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/BENCHMARKS.md")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
-    sizes = ({"seconds": 2, "m1_n": 300, "m2_n": 5000, "events": 100000} if a.quick else
-             {"seconds": 5, "m1_n": 1500, "m2_n": 30000, "events": 1000000})
-    for tool in ("redis-server", "redis-benchmark", "pgbench", "psql", "db_bench"):
+    sizes = ({"seconds": 2, "m1_n": 300, "m2_n": 5000, "events": 100000, "subscribers": 500,
+              "rate": 50, "sse_seconds": 2, "idle_runs": 1000} if a.quick else
+             {"seconds": 5, "m1_n": 1500, "m2_n": 30000, "events": 1000000, "subscribers": 5000,
+              "rate": 200, "sse_seconds": 10, "idle_runs": 10000})
+    for tool in ("redis-server", "redis-benchmark", "pgbench", "psql", "db_bench", "nginx"):
         if not shutil.which(tool):
             sys.exit("bench-compare: %s is missing; run `bash scripts/bench-deps`" % tool)
     tmp = tempfile.mkdtemp(prefix="fl-compare-", dir=os.environ.get("TMPDIR", "/var/tmp"))
@@ -366,6 +450,8 @@ def main():
         started.append(redis)
         pg = Postgres(tmp)
         started.append(pg)
+        nchan = Nchan(tmp)
+        started.append(nchan)
         eport = free_port()
         echo = subprocess.Popen([os.path.join(build, "bench/compare/command_load"), "echo-server",
                                  "--port", str(eport)], stdout=subprocess.DEVNULL)
@@ -377,7 +463,7 @@ def main():
         for i in range(a.rounds):
             print("round %d of %d ..." % (i + 1, a.rounds), file=sys.stderr, flush=True)
             rounds.append(one_round(build, tmp, (fl, redis, pg, "tcp://127.0.0.1:%d" % eport,
-                                                 redis.proc.pid), sizes))
+                                                 redis.proc.pid, nchan), sizes))
         echo.terminate()
         meta = {"when": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
                 "host": socket.gethostname(), "load": open("/proc/loadavg").read().split()[0],
