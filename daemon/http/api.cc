@@ -170,6 +170,12 @@ HttpReply ReplyFor(const Route& route, const CommandReply& reply) {
   if (route.id == RouteId::kStepOutput) return StepOutputReply(route, result);
   HttpReply out;
   out.status = route.id == RouteId::kRunCreate ? 201 : 200;
+  // A store that refuses writes (a failed sync, a full disk) is not healthy: 503, so that
+  // load balancers and supervisors see it; the body says why.
+  if (const json::value* ok = result.if_contains("ok");
+      route.id == RouteId::kHealthz && ok && ok->is_bool() && !ok->as_bool()) {
+    out.status = 503;
+  }
   if (route.id == RouteId::kHealthz && !result.contains("ok")) {
     json::object with_ok = result;
     with_ok["ok"] = true;

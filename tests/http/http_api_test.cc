@@ -212,6 +212,12 @@ TEST_F(HttpApiTest, HealthzAndMetrics) {
   EXPECT_EQ(Body(r).at("ok"), true);
   handler_.SetReply("system.health", Status::Unavailable("store down"));
   EXPECT_EQ(Call("GET", "/healthz").status, 503);
+  // A store that latched a failed write answers health with ok: false and its reason.
+  handler_.SetReply("system.health",
+                    json::parse(R"({"ok":false,"error":"write failed: disk full"})").as_object());
+  r = Call("GET", "/healthz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(Body(r).at("error"), "write failed: disk full");
 
   r = Call("GET", "/metrics");
   EXPECT_EQ(r.status, 200);
