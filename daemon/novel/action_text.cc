@@ -103,26 +103,29 @@ void MatchCase(std::string& word, std::string_view like) {
   if (!like.empty() && text::IsUpper(like[0]) && !word.empty()) word[0] = text::ToUpper(word[0]);
 }
 
-// Narration without "(…)" asides, spaces tidied.
+// Narration without "(…)" asides, spaces tidied: no runs of spaces, no space before
+// ',' '.' ';' (what a dropped aside leaves).
 std::string DropAsides(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+  std::string out(s.size(), '\0');
+  std::size_t n = 0;  // bytes of `out` written
   int depth = 0;
   for (char c : s) {
     if (c == '(') ++depth;
-    if (depth == 0 && !(c == ' ' && (out.empty() || out.back() == ' '))) out.push_back(c);
+    if (depth == 0) {
+      if (c == ' ' && (n == 0 || out[n - 1] == ' ')) {
+        // a run of spaces: keep the first
+      } else if ((c == ',' || c == '.' || c == ';') && n > 0 && out[n - 1] == ' ') {
+        out[n - 1] = c;
+      } else {
+        out[n++] = c;
+      }
+    }
     if (c == ')' && depth > 0) --depth;
   }
-  std::size_t w = 0;  // " ," left by a dropped aside
-  for (std::size_t r = 0; r < out.size(); ++r) {
-    if (out[r] == ' ' && r + 1 < out.size() &&
-        (out[r + 1] == ',' || out[r + 1] == '.' || out[r + 1] == ';')) {
-      continue;
-    }
-    out[w++] = out[r];
-  }
-  out.resize(w);
-  return std::string(text::Trim(out));
+  out.resize(n);
+  const std::string_view trimmed = text::Trim(out);
+  if (trimmed.size() == out.size()) return out;
+  return std::string(trimmed);
 }
 
 bool EndsSentence(std::string_view s, std::size_t i) {
@@ -132,8 +135,9 @@ bool EndsSentence(std::string_view s, std::size_t i) {
 }
 
 // The first sentences of `s` that fit in kMaxActionWords; a long first sentence is cut
-// at its last clause mark within the budget.
-std::string FirstSentences(std::string_view s) {
+// at its last clause mark within the budget, and then `*period` is set: the cut needs a
+// "." after it.
+std::string_view FirstSentences(std::string_view s, bool* period) {
   std::size_t words = 0, last_end = 0, last_clause = 0;
   bool in_word = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -146,13 +150,14 @@ std::string FirstSentences(std::string_view s) {
     if (EndsSentence(s, i)) last_end = i + 1;
     if (s[i] == ',' || s[i] == ';' || s[i] == ':') last_clause = i;
   }
-  if (words <= kMaxActionWords) return std::string(s);
-  if (last_end > 0) return std::string(s.substr(0, last_end));
-  std::string cut(s.substr(0, last_clause > 0 ? last_clause : s.size()));
-  if (last_clause == 0) return cut;
+  if (words <= kMaxActionWords) return s;
+  if (last_end > 0) return s.substr(0, last_end);
+  if (last_clause == 0) return s;
+  std::string_view cut = s.substr(0, last_clause);
   while (!cut.empty() && (cut.back() == '-' || cut.back() == ' '))
-    cut.pop_back();
-  return cut + ".";
+    cut.remove_suffix(1);
+  *period = true;
+  return cut;
 }
 
 std::string ToPresent(std::string_view s) {
@@ -186,6 +191,13 @@ std::string ToPresent(std::string_view s) {
 }  // namespace
 
 std::string PresentTense(std::string_view word, std::string_view previous) {
+  static const text::WordShapes kShapes = [] {
+    text::WordShapes shapes;
+    for (const auto& [past, forms] : PastTenses())
+      shapes.Add(past);
+    return shapes;
+  }();
+  if (!kShapes.MayContain(word)) return {};  // not a past tense the table knows
   if (previous == "had" || previous == "have" || previous == "has" || previous == "to" ||
       previous == "been" || previous == "be" || previous == "the" || previous == "a" ||
       previous == "an" || previous == "his" || previous == "her" || previous == "its" ||
@@ -201,8 +213,11 @@ std::string PresentTense(std::string_view word, std::string_view previous) {
 
 std::string CondenseAction(std::string_view narration) {
   const std::string plain = DropAsides(narration);
-  if (text::CountWords(plain) == 0) return {};
-  return ToPresent(FirstSentences(plain));
+  if (!text::HasWords(plain, 1)) return {};
+  bool period = false;
+  std::string out = ToPresent(FirstSentences(plain, &period));
+  if (period) out.push_back('.');
+  return out;
 }
 
 }  // namespace forkline

@@ -8,6 +8,7 @@ namespace forkline {
 namespace {
 
 constexpr std::size_t kMaxAdverbs = 2;
+constexpr std::size_t kMaxVerbBytes = 16;  // longer than any speech verb ("interrupted")
 
 bool IsClauseEnd(std::string_view s, std::size_t i) {
   const char c = s[i];
@@ -50,7 +51,11 @@ bool IsNameAdjective(std::string_view w) {
 }
 
 bool IsAdverb(const text::Word& w) {
-  return lexicon::IsMannerAdverb(LowerWord(w.text));
+  const std::string_view t = w.text;
+  if (t.size() <= 4 || text::ToLower(t[t.size() - 2]) != 'l' || text::ToLower(t.back()) != 'y') {
+    return false;  // what IsMannerAdverb would say, without lowering the word first
+  }
+  return lexicon::IsMannerAdverb(LowerWord(t));
 }
 
 // Words of the clause that follow `from` and what comes after a name: an adverb, and
@@ -134,13 +139,20 @@ bool TryNameFirst(std::string_view s, const std::vector<text::Word>& words, std:
 Attribution SearchClause(std::string_view s, std::size_t begin, std::size_t end) {
   Attribution a;
   const std::string_view clause = s.substr(0, end);
-  std::vector<text::Word> words;
+  // Reused between calls on the same thread: this runs for every speech of a novel.
+  thread_local std::vector<text::Word> words;
+  words.clear();
   for (text::Word w = text::NextWord(clause, begin); !w.text.empty();
        w = text::NextWord(clause, w.end)) {
     words.push_back(w);
   }
+  char lower[kMaxVerbBytes];
   for (std::size_t k = 0; k < words.size(); ++k) {
-    const std::string verb = LowerWord(words[k].text);
+    const std::string_view word = words[k].text;
+    if (word.size() > kMaxVerbBytes) continue;  // longer than any speech verb
+    for (std::size_t i = 0; i < word.size(); ++i)
+      lower[i] = text::ToLower(word[i]);
+    const std::string_view verb(lower, word.size());
     if (!lexicon::IsSpeechVerb(verb)) continue;
     const bool needs_particle =
         verb == "went" || verb == "put" || verb == "broke" || verb == "chimed";

@@ -80,6 +80,53 @@ void CountMentions(const ChapterParagraphs& chapters, const Cast& cast,
   }
 }
 
+// The paragraphs of one chapter as both passes of AnalyzeCast see them: a scene break,
+// or what ReadParagraph found (read once, used by both passes).
+struct ChapterReadings {
+  std::vector<bool> scene_break;
+  std::vector<ParagraphReading> readings;
+};
+
+Result<std::vector<ChapterReadings>> ReadChapters(const ChapterParagraphs& chapters,
+                                                  QuoteStyle style, const AbortCheck& abort) {
+  std::vector<ChapterReadings> out(chapters.size());
+  for (std::size_t c = 0; c < chapters.size(); ++c) {
+    out[c].scene_break.resize(chapters[c].size());
+    out[c].readings.resize(chapters[c].size());
+    for (std::size_t p = 0; p < chapters[c].size(); ++p) {
+      if (p % 256 == 0 && abort.Stopped()) return Status::Unavailable("aborted");
+      if (IsSceneBreak(chapters[c][p])) {
+        out[c].scene_break[p] = true;
+      } else {
+        out[c].readings[p] = ReadParagraph(chapters[c][p], style);
+      }
+    }
+  }
+  return out;
+}
+
+// ForEachSpeech over readings made by ReadChapters, with speakers only (no texts).
+template <typename Fn>
+bool ForEachSpeaker(const ChapterParagraphs& chapters, const std::vector<ChapterReadings>& read,
+                    QuoteStyle style, const Cast* cast, const AbortCheck& abort, Fn&& fn) {
+  SpeakerTracker tracker(style, cast);
+  for (std::size_t c = 0; c < chapters.size(); ++c) {
+    tracker.Reset();
+    for (std::size_t p = 0; p < chapters[c].size(); ++p) {
+      if (p % 256 == 0 && abort.Stopped()) return false;
+      if (read[c].scene_break[p]) {
+        tracker.Reset();
+        continue;
+      }
+      if (std::optional<Speech> speech = tracker.Follow(chapters[c][p], read[c].readings[p],
+                                                        SpeakerTracker::Detail::kSpeakerOnly)) {
+        fn(*speech);
+      }
+    }
+  }
+  return true;
+}
+
 std::vector<Character> Assemble(const Cast& cast, const Counts& lines_by_cue,
                                 const std::unordered_map<std::string, std::size_t>& mentions,
                                 const Counts& named_by_raw) {
@@ -120,20 +167,29 @@ Result<CastAnalysis> AnalyzeCast(const ChapterParagraphs& chapters, const AbortC
       census.Add(p);
   }
   out.style = census.Style();
+  Result<std::vector<ChapterReadings>> read = ReadChapters(chapters, out.style, abort);
+  if (!read.ok()) return read.status();
+  // First pass: the names speeches are attributed to in their own paragraph. Whether a
+  // speech is named (and by what) depends on its paragraph alone, not on the exchange,
+  // so no tracker is needed: SpeakerTracker::Follow names a speech exactly when this does.
   Counts named_by_raw;
-  const bool first_pass = ForEachSpeech(chapters, out.style, nullptr, abort,
-                                        [&](std::size_t, std::size_t, const Speech& s) {
-                                          if (s.named) ++named_by_raw[s.raw_name];
-                                        });
-  if (!first_pass) return Status::Unavailable("aborted");
+  for (const ChapterReadings& chapter : *read) {
+    for (const ParagraphReading& r : chapter.readings) {
+      const Attribution& a = r.attribution;
+      if (r.HasSpeech() && a.found && a.who.pronoun != lexicon::Pronoun::kI &&
+          !a.who.name.empty()) {
+        ++named_by_raw[a.who.name];
+      }
+    }
+  }
   out.cast = BuildCast(named_by_raw);
   Counts lines_by_cue;
-  const bool second_pass = ForEachSpeech(chapters, out.style, &out.cast, abort,
-                                         [&](std::size_t, std::size_t, const Speech& s) {
-                                           ++lines_by_cue[s.speaker];
-                                           ++out.speeches;
-                                           if (s.named) ++out.named_speeches;
-                                         });
+  const bool second_pass =
+      ForEachSpeaker(chapters, *read, out.style, &out.cast, abort, [&](const Speech& s) {
+        ++lines_by_cue[s.speaker];
+        ++out.speeches;
+        if (s.named) ++out.named_speeches;
+      });
   if (!second_pass) return Status::Unavailable("aborted");
   std::unordered_map<std::string, std::size_t> mentions;
   CountMentions(chapters, out.cast, mentions);

@@ -117,22 +117,33 @@ void RenderTitlePage(const TitlePage& tp, std::string& out) {
   out += "Source: Forkline novel_to_script (builtin)\n\n";
 }
 
-}  // namespace
-
-std::string RenderFountain(const TitlePage& title_page, const std::vector<SceneScript>& scenes,
-                           ScreenplayStats* stats) {
+// The renderer for SceneScript and SceneView alike: their fields read the same.
+template <typename Scene>
+std::string Render(const TitlePage& title_page, const std::vector<Scene>& scenes,
+                   ScreenplayStats* stats) {
   std::string out;
+  std::size_t size = 0;  // text plus what cues, marks and blank lines add, roughly
+  for (const Scene& scene : scenes) {
+    size += scene.heading.size() + 2;
+    for (const auto& e : scene.elements)
+      size += e.text.size() + e.character.size() + 4;
+  }
+  out.reserve(size + 256);
   RenderTitlePage(title_page, out);
   ScreenplayStats st;
   std::size_t lines = 0;
-  for (const SceneScript& scene : scenes) {
-    out += HeadingLine(scene.heading) + "\n\n";
+  for (const Scene& scene : scenes) {
+    out += HeadingLine(scene.heading);
+    out += "\n\n";
     lines += 2;
     ++st.scenes;
-    std::string open_cue;  // the cue of a parenthetical waiting for its dialogue
-    for (const Element& e : scene.elements) {
+    std::string_view open_cue;  // the cue of a parenthetical waiting for its dialogue
+    for (const auto& e : scene.elements) {
       if (e.type == "parenthetical") {
-        out += CueLine(e.character) + "\n" + OneLine(e.text) + "\n";
+        out += CueLine(e.character);
+        out += '\n';
+        out += OneLine(e.text);
+        out += '\n';
         open_cue = e.character;
         lines += 1 + WrappedLines(e.text.size(), kParentheticalWidth);
         continue;
@@ -140,18 +151,23 @@ std::string RenderFountain(const TitlePage& title_page, const std::vector<SceneS
       if (e.type == "dialogue") {
         const std::string line = DialogueLine(e.text);
         if (line.empty()) continue;
-        if (open_cue != e.character) out += CueLine(e.character) + "\n";
-        out += line + "\n\n";
+        if (open_cue != e.character) {
+          out += CueLine(e.character);
+          out += '\n';
+        }
+        out += line;
+        out += "\n\n";
         lines += (open_cue != e.character ? 1 : 0) + WrappedLines(line.size(), kDialogueWidth) + 1;
-        open_cue.clear();
-        ++st.dialogue_lines[e.character];
+        open_cue = {};
+        ++st.dialogue_lines[std::string(e.character)];
         st.words += text::CountWords(line);
         continue;
       }
-      if (!open_cue.empty()) out += "\n", open_cue.clear();
+      if (!open_cue.empty()) out += "\n", open_cue = {};
       const std::string line = e.type == "transition" ? OneLine(e.text) : ActionLine(e.text);
       if (line.empty()) continue;
-      out += line + "\n\n";
+      out += line;
+      out += "\n\n";
       lines += WrappedLines(line.size(), kActionWidth) + 1;
       st.words += text::CountWords(line);
     }
@@ -161,6 +177,18 @@ std::string RenderFountain(const TitlePage& title_page, const std::vector<SceneS
   st.pages = std::max<std::size_t>(1, (lines + kLinesPerPage - 1) / kLinesPerPage);
   if (stats != nullptr) *stats = std::move(st);
   return out;
+}
+
+}  // namespace
+
+std::string RenderFountain(const TitlePage& title_page, const std::vector<SceneScript>& scenes,
+                           ScreenplayStats* stats) {
+  return Render(title_page, scenes, stats);
+}
+
+std::string RenderFountain(const TitlePage& title_page, const std::vector<SceneView>& scenes,
+                           ScreenplayStats* stats) {
+  return Render(title_page, scenes, stats);
 }
 
 }  // namespace forkline

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/novel/screenplay.h"
@@ -24,12 +25,27 @@ struct ScreenplayStats {
   std::size_t words = 0;
 };
 
+// A scene script seen in place, e.g. in the screenplay step's JSON output, so that
+// assemble renders it without copying every element first. The views must outlive the
+// call.
+struct ElementView {
+  std::string_view type;
+  std::string_view text;
+  std::string_view character;
+};
+struct SceneView {
+  std::string_view heading;
+  std::vector<ElementView> elements;
+};
+
 // Renders the document: title page, then per scene its heading and elements, each a
 // block separated by a blank line. Text that a Fountain parser would read as
 // something else (an action line that starts with "INT." or ".", ends in "TO:", a
 // cue with lower case or parentheses, "/*" boneyard marks) is escaped or forced, so
 // that the document has exactly one scene heading per scene.
 std::string RenderFountain(const TitlePage& title_page, const std::vector<SceneScript>& scenes,
+                           ScreenplayStats* stats);
+std::string RenderFountain(const TitlePage& title_page, const std::vector<SceneView>& scenes,
                            ScreenplayStats* stats);
 
 }  // namespace forkline

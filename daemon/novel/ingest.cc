@@ -19,8 +19,11 @@ Result<IngestResult> Ingest(std::string_view raw, const AbortCheck& abort) {
   out.title = !parts.title.empty() ? parts.title : book.title;
   out.author = !parts.author.empty() ? parts.author : book.author;
   for (const Chapter& c : book.chapters) {
+    std::size_t words = 0;
     for (const std::string& p : c.paragraphs)
-      out.words += text::CountWords(p);
+      words += text::CountWords(p);
+    out.chapter_words.push_back(words);
+    out.words += words;
   }
   if (out.words == 0) return Status::BadRequest("input.text holds no words");
   out.chapters = std::move(book.chapters);

@@ -17,7 +17,8 @@ struct IngestResult {
   std::string author;    // likewise
   std::string encoding;  // what the input was: "utf-8", "utf-8 (repaired)", "latin-1"
   std::size_t words = 0;
-  std::vector<Chapter> chapters;  // at least one
+  std::vector<Chapter> chapters;           // at least one
+  std::vector<std::size_t> chapter_words;  // words of each chapter, in the same order
 };
 
 // Normalises (NormalizeText), strips Project Gutenberg boilerplate, splits paragraphs

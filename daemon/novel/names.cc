@@ -118,6 +118,20 @@ std::optional<NameMatch> NameAt(std::string_view s, std::size_t pos, bool allow_
   return ProperName(s, w, begin);
 }
 
+void NameStarts::Add(std::string_view name) {
+  const text::Word w = text::NextWord(name, 0);
+  if (!w.text.empty()) words_.insert(w.text);
+}
+
+bool NameStarts::MayStartAt(std::string_view s, std::size_t pos) const {
+  const text::Word w = text::NextWord(s, pos);
+  if (w.text.empty()) return false;
+  if (words_.count(w.text) != 0) return true;
+  if (w.text != "The") return false;
+  const text::Word next = text::NextWord(s, w.end);
+  return next.begin == w.end + 1 && words_.count(next.text) != 0;
+}
+
 std::string CueOf(std::string_view name) {
   std::string cue;
   cue.reserve(name.size());

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "daemon/novel/speech_lexicon.h"
 
@@ -26,6 +27,20 @@ struct NameMatch {
 //    punctuation or a preposition ("said the youth, …").
 // nullopt when the text there is no name (a stop word such as "Then", or a verb).
 std::optional<NameMatch> NameAt(std::string_view text, std::size_t pos, bool allow_common);
+
+// The first words of a set of names ("White Rabbit" -> "White", "Mrs. Bennet" -> "Mrs").
+// A name that NameAt reads at a capitalised word starts with that word, or with the one
+// after a leading "The": when neither is listed here, the name is none of the set.
+// Holds views into the names it was given: they must outlive it.
+class NameStarts {
+ public:
+  void Add(std::string_view name);
+  // False when no name of the set can be read at text[pos] (an upper-case letter).
+  bool MayStartAt(std::string_view text, std::size_t pos) const;
+
+ private:
+  std::unordered_set<std::string_view> words_;
+};
 
 // The cue form of a name: upper case, single spaces ("White Rabbit" -> "WHITE RABBIT").
 std::string CueOf(std::string_view name);

@@ -127,7 +127,7 @@ TitlePage TitlePageOf(const StepTask& task) {
 StepResult RunAssemble(const StepTask& task, const AbortCheck& abort) {
   Result<const json::object*> screenplay = EarlierStep(task, "screenplay");
   if (!screenplay.ok()) return Fail(screenplay.status());
-  Result<std::vector<SceneScript>> scripts = ScriptsFromJson(**screenplay);
+  Result<std::vector<SceneView>> scripts = SceneViewsFromJson(**screenplay);
   if (!scripts.ok()) return Fail(scripts.status());
   if (abort.Stopped()) return Fail(Status::Unavailable("aborted"));
   const TitlePage tp = TitlePageOf(task);

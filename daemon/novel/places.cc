@@ -1,5 +1,6 @@
 #include "daemon/novel/places.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <unordered_map>
@@ -128,7 +129,14 @@ const WordRole* RoleOf(std::string_view w) {
       by_view[word] = &role;
     return by_view;
   }();
+  static const text::WordShapes kShapes = [] {
+    text::WordShapes shapes;
+    for (const auto& [word, role] : kRoles)
+      shapes.Add(word);
+    return shapes;
+  }();
   if (w.size() < 2 || w.size() > 20) return nullptr;
+  if (w.find('-') == std::string_view::npos && !kShapes.MayContain(w)) return nullptr;
   if (auto it = kByView.find(w); it != kByView.end()) return it->second;
   const std::size_t dash = w.rfind('-');
   if (dash == std::string_view::npos) return nullptr;
@@ -142,7 +150,11 @@ bool OpensWithTimeJump(std::string_view p) {
       "that night",       "that evening",     "the following", "meanwhile",
       "later that",       "some hours later", "an hour later", "a week later",
       "the next night",   "early the next",   "hours later",   "days later"};
-  const std::string head = text::Lower(p.substr(0, 24));
+  char buffer[24];
+  const std::size_t n = std::min(p.size(), sizeof(buffer));
+  for (std::size_t i = 0; i < n; ++i)
+    buffer[i] = text::ToLower(p[i]);
+  const std::string_view head(buffer, n);
   for (std::string_view o : kOpeners) {
     if (text::StartsWith(head, o)) return true;
   }

@@ -12,12 +12,12 @@ void AddAction(std::vector<Element>& out, std::string_view narration) {
   if (!action.empty()) out.push_back({"action", std::move(action), ""});
 }
 
-void AddSpeech(std::vector<Element>& out, const Speech& s) {
+void AddSpeech(std::vector<Element>& out, Speech&& s) {
   AddAction(out, s.action_before);
   if (!s.text.empty()) {
     const std::string manner = s.thinking ? "thinking" : s.manner;
     if (!manner.empty()) out.push_back({"parenthetical", "(" + manner + ")", s.speaker});
-    out.push_back({"dialogue", s.text, s.speaker});
+    out.push_back({"dialogue", std::move(s.text), s.speaker});
   }
   AddAction(out, s.action_after);
 }
@@ -74,7 +74,7 @@ Result<std::vector<SceneScript>> BuildScreenplay(const ChapterParagraphs& chapte
       const std::size_t s = SceneOf(scenes, c, p, cursor);
       if (s == std::string::npos) continue;
       if (speech) {
-        AddSpeech(scripts[s].elements, *speech);
+        AddSpeech(scripts[s].elements, std::move(*speech));
       } else {
         AddAction(scripts[s].elements, paragraph);
       }

@@ -20,7 +20,7 @@ int LexicalGender(std::string_view cue) {
   static constexpr std::array<std::string_view, 14> kMale = {
       "KING",    "DUKE", "MR.", "SIR",    "LORD",  "FATHER", "UNCLE",
       "BROTHER", "BOY",  "MAN", "PRINCE", "KNAVE", "COUNT",  "MONSIEUR"};
-  for (const text::Word& w : text::Words(cue)) {
+  for (text::Word w = text::NextWord(cue, 0); !w.text.empty(); w = text::NextWord(cue, w.end)) {
     std::string_view word = w.text;
     if (w.end < cue.size() && cue[w.end] == '.') word = cue.substr(w.begin, w.end - w.begin + 1);
     for (std::string_view f : kFemale) {
@@ -51,7 +51,7 @@ std::string Leftover(std::string_view s, std::size_t cut_begin, std::size_t cut_
   while (!out.empty() && (out.back() == ',' || out.back() == ' ' || out.back() == '-')) {
     out.pop_back();
   }
-  return text::CountWords(out) >= kMinActionWords ? out : std::string();
+  return text::HasWords(out, kMinActionWords) ? out : std::string();
 }
 
 void AppendSentence(std::string& to, std::string_view s) {
@@ -67,7 +67,11 @@ std::string Cast::CueFor(const std::string& name) const {
   return it == cue_of.end() ? CueOf(name) : it->second;
 }
 
-SpeakerTracker::SpeakerTracker(QuoteStyle style, const Cast* cast) : style_(style), cast_(cast) {}
+SpeakerTracker::SpeakerTracker(QuoteStyle style, const Cast* cast) : style_(style), cast_(cast) {
+  if (cast_ == nullptr) return;
+  for (const auto& [name, cue] : cast_->cue_of)
+    cast_starts_.Add(name);
+}
 
 void SpeakerTracker::Reset() {
   recent_speakers_.clear();
@@ -91,6 +95,7 @@ void SpeakerTracker::NoteMentions(std::string_view narration) {
   if (cast_ == nullptr) return;
   for (std::size_t i = 0; i < narration.size(); ++i) {
     if (!text::IsUpper(narration[i]) || (i > 0 && text::IsLetter(narration[i - 1]))) continue;
+    if (!cast_starts_.MayStartAt(narration, i)) continue;  // no name of the cast starts here
     std::size_t from = i;
     if (i >= 4 && narration.substr(i - 4, 4) == "the ") from = i - 4;
     if (auto m = NameAt(narration, from, false); m && !m->name.empty() && cast_->Knows(m->name)) {
@@ -145,32 +150,48 @@ void SpeakerTracker::Remember(const std::string& cue, const std::string& address
   if (addressee_ == cue) addressee_.clear();
 }
 
+ParagraphReading ReadParagraph(std::string_view p, QuoteStyle style) {
+  ParagraphReading r;
+  r.segments = SplitQuotes(p, style);
+  const std::vector<Segment>& segs = r.segments;
+  while (r.first_speech < segs.size() && !segs[r.first_speech].speech)
+    ++r.first_speech;
+  r.attribution_segment = segs.size();
+  if (!r.HasSpeech()) return r;
+  auto piece = [&](const Segment& s) { return p.substr(s.begin, s.end - s.begin); };
+  Attribution& a = r.attribution;
+  for (std::size_t i = r.first_speech + 1; i < segs.size() && !a.found; ++i) {
+    if (!segs[i].speech && segs[i - 1].speech) {
+      a = FindAttribution(piece(segs[i]), FragmentPlace::kAfterSpeech);
+      r.attribution_segment = i;
+    }
+  }
+  if (!a.found && r.first_speech > 0) {
+    a = FindAttribution(piece(segs[r.first_speech - 1]), FragmentPlace::kBeforeSpeech);
+    r.attribution_segment = r.first_speech - 1;
+  }
+  if (!a.found) r.attribution_segment = segs.size();
+  return r;
+}
+
 std::optional<Speech> SpeakerTracker::Read(std::string_view p) {
-  const std::vector<Segment> segs = SplitQuotes(p, style_);
-  std::size_t first = 0;
-  while (first < segs.size() && !segs[first].speech)
-    ++first;
-  if (first == segs.size()) {
+  return Follow(p, ReadParagraph(p, style_), Detail::kFull);
+}
+
+std::optional<Speech> SpeakerTracker::Follow(std::string_view p, const ParagraphReading& r,
+                                             Detail detail) {
+  const std::vector<Segment>& segs = r.segments;
+  const std::size_t first = r.first_speech;
+  if (!r.HasSpeech()) {
     NoteMentions(p);
     last_open_ = false;
     return std::nullopt;
   }
   auto piece = [&](const Segment& s) { return p.substr(s.begin, s.end - s.begin); };
   const std::string_view lead = first > 0 ? piece(segs[first - 1]) : std::string_view();
+  const Attribution& a = r.attribution;
+  const std::size_t a_seg = r.attribution_segment;
   Speech sp;
-  Attribution a;
-  std::size_t a_seg = segs.size();
-  for (std::size_t i = first + 1; i < segs.size() && !a.found; ++i) {
-    if (!segs[i].speech && segs[i - 1].speech) {
-      a = FindAttribution(piece(segs[i]), FragmentPlace::kAfterSpeech);
-      a_seg = i;
-    }
-  }
-  if (!a.found && first > 0) {
-    a = FindAttribution(lead, FragmentPlace::kBeforeSpeech);
-    a_seg = first - 1;
-  }
-  if (!a.found) a_seg = segs.size();
   const bool continues = last_open_ && StartsWithQuote(p, style_) && !recent_speakers_.empty();
   NoteMentions(lead);
   if (a.found && a.who.pronoun == lexicon::Pronoun::kI) {
@@ -188,7 +209,7 @@ std::optional<Speech> SpeakerTracker::Read(std::string_view p) {
   }
   sp.thinking = a.thinking;
   sp.manner = a.manner;
-  for (std::size_t i = 0; i < segs.size(); ++i) {
+  for (std::size_t i = 0; i < segs.size() && detail == Detail::kFull; ++i) {
     const std::string_view s = text::Trim(piece(segs[i]));
     if (segs[i].speech) {
       AppendSentence(sp.text, s);
@@ -198,8 +219,9 @@ std::optional<Speech> SpeakerTracker::Read(std::string_view p) {
     const std::string left = i == a_seg ? Leftover(raw, a.clause_begin, a.clause_end)
                                         : Leftover(raw, raw.size(), raw.size());
     AppendSentence(i < first ? sp.action_before : sp.action_after, left);
-    if (i == a_seg && sp.named) NoteGender(sp.speaker, raw.substr(a.clause_end));
   }
+  if (a_seg < segs.size() && sp.named)
+    NoteGender(sp.speaker, piece(segs[a_seg]).substr(a.clause_end));
   Remember(sp.speaker, a.addressee);
   last_open_ = segs.back().speech && segs.back().open;
   return sp;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/novel/attribution.h"
 #include "daemon/novel/quotes.h"
 #include "daemon/novel/speech_lexicon.h"
 
@@ -39,12 +40,31 @@ struct Speech {
   std::string action_after;   // narration after it, attribution removed
 };
 
+// What a paragraph says on its own, before any exchange state: its quoted pieces and
+// the attribution in the narration around them. A pure function of the paragraph, so a
+// walk that reads the same text twice (the characters step) computes it once.
+struct ParagraphReading {
+  std::vector<Segment> segments;
+  std::size_t first_speech = 0;         // index into segments; segments.size() for narration
+  Attribution attribution;              // found == false when the narration names nobody
+  std::size_t attribution_segment = 0;  // the segment holding it; segments.size() when none
+  bool HasSpeech() const { return first_speech < segments.size(); }
+};
+ParagraphReading ReadParagraph(std::string_view paragraph, QuoteStyle style);
+
 class SpeakerTracker {
  public:
   SpeakerTracker(QuoteStyle style, const Cast* cast);
 
   // The speech in `paragraph`, or nullopt for narration. Updates the exchange state.
   std::optional<Speech> Read(std::string_view paragraph);
+
+  // How much of a Speech to fill in: everything, or only speaker, raw_name, named,
+  // thinking and manner (text and actions left empty) for walks that only count.
+  enum class Detail { kFull, kSpeakerOnly };
+  // Read() on a reading made earlier by ReadParagraph(paragraph, style).
+  std::optional<Speech> Follow(std::string_view paragraph, const ParagraphReading& reading,
+                               Detail detail);
   // Forgets the exchange (a new chapter or scene).
   void Reset();
 
@@ -63,6 +83,7 @@ class SpeakerTracker {
   std::string last_mention_;                  // last known character named in narration
   bool last_open_ = false;                    // the last speech ran on past its paragraph
   std::unordered_map<std::string, int> gender_votes_;
+  NameStarts cast_starts_;  // first words of the cast's names
 };
 
 }  // namespace forkline

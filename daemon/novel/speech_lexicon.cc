@@ -111,18 +111,24 @@ const Map& Verbs() {
   return kVerbs;
 }
 
-std::string_view Lowered(std::string_view word, std::string& buffer) {
-  buffer.assign(word);
-  for (char& c : buffer)
-    c = text::ToLower(c);
-  return buffer;
+// `word` (at most 4 bytes) in lower case, in `buffer`.
+std::string_view Lowered(std::string_view word, char (&buffer)[4]) {
+  for (std::size_t i = 0; i < word.size(); ++i)
+    buffer[i] = text::ToLower(word[i]);
+  return std::string_view(buffer, word.size());
 }
 
 }  // namespace
 
 bool IsSpeechVerb(std::string_view lower_word) {
+  static const text::WordShapes kShapes = [] {
+    text::WordShapes shapes;
+    for (const auto& [verb, manner] : Verbs())
+      shapes.Add(verb);
+    return shapes;
+  }();
   if (lower_word.size() < 3 || lower_word.size() > 11) return false;
-  return Verbs().count(lower_word) != 0;
+  return kShapes.MayContain(lower_word) && Verbs().count(lower_word) != 0;
 }
 
 std::string_view MannerOfVerb(std::string_view lower_word) {
@@ -197,7 +203,7 @@ bool IsNameStopWord(std::string_view word) {
 }
 
 Pronoun PronounOf(std::string_view word) {
-  std::string buffer;
+  char buffer[4];
   const std::string_view w = word.size() <= 4 ? Lowered(word, buffer) : word;
   if (w == "he") return Pronoun::kHe;
   if (w == "she") return Pronoun::kShe;

@@ -30,28 +30,42 @@ std::size_t SizeField(const json::object& o, std::string_view key, std::size_t f
   return fallback;
 }
 
+// ChapterText(c), built right in a JSON string: the chapter texts are most of the output.
+json::string ChapterJsonText(const Chapter& c) {
+  std::size_t size = 0;
+  for (const std::string& p : c.paragraphs)
+    size += p.size() + 2;
+  json::string out;
+  out.reserve(size);
+  for (const std::string& p : c.paragraphs) {
+    if (!out.empty()) out.append("\n\n");
+    out.append(p);
+  }
+  return out;
+}
+
 }  // namespace
 
 json::object IngestToJson(const IngestResult& ingest) {
   json::array chapters;
+  chapters.reserve(ingest.chapters.size());
   for (std::size_t i = 0; i < ingest.chapters.size(); ++i) {
     const Chapter& c = ingest.chapters[i];
-    std::size_t words = 0;
-    for (const std::string& p : c.paragraphs)
-      words += text::CountWords(p);
-    chapters.push_back(json::object{{"index", i},
-                                    {"heading", c.heading},
-                                    {"number", c.number},
-                                    {"title", c.title},
-                                    {"words", words},
-                                    {"paragraphs", c.paragraphs.size()},
-                                    {"text", ChapterText(c)}});
+    const std::size_t words = i < ingest.chapter_words.size() ? ingest.chapter_words[i] : 0;
+    json::object chapter({{"index", i},
+                          {"heading", c.heading},
+                          {"number", c.number},
+                          {"title", c.title},
+                          {"words", words},
+                          {"paragraphs", c.paragraphs.size()}});
+    chapter.emplace("text", ChapterJsonText(c));
+    chapters.push_back(std::move(chapter));
   }
-  return {{"title", ingest.title},
-          {"author", ingest.author},
-          {"encoding", ingest.encoding},
-          {"words", ingest.words},
-          {"chapters", std::move(chapters)}};
+  return json::object({{"title", ingest.title},
+                       {"author", ingest.author},
+                       {"encoding", ingest.encoding},
+                       {"words", ingest.words},
+                       {"chapters", std::move(chapters)}});
 }
 
 json::object CastToJson(const CastAnalysis& cast) {
@@ -74,35 +88,37 @@ json::object CastToJson(const CastAnalysis& cast) {
 
 json::object ScenesToJson(const std::vector<Scene>& scenes) {
   json::array out;
+  out.reserve(scenes.size());
   for (const Scene& s : scenes) {
-    out.push_back(json::object{{"index", s.index},
-                               {"chapter", s.chapter},
-                               {"heading", s.heading},
-                               {"location", s.location},
-                               {"time", s.time},
-                               {"setting", s.setting},
-                               {"first_paragraph", s.first_paragraph},
-                               {"paragraphs", s.paragraphs},
-                               {"words", s.words}});
+    out.push_back(json::object({{"index", s.index},
+                                {"chapter", s.chapter},
+                                {"heading", s.heading},
+                                {"location", s.location},
+                                {"time", s.time},
+                                {"setting", s.setting},
+                                {"first_paragraph", s.first_paragraph},
+                                {"paragraphs", s.paragraphs},
+                                {"words", s.words}}));
   }
-  return {{"scenes", std::move(out)}};
+  return json::object({{"scenes", std::move(out)}});
 }
 
 json::object ScriptsToJson(const std::vector<SceneScript>& scripts) {
   json::array out;
+  out.reserve(scripts.size());
   for (const SceneScript& s : scripts) {
     json::array elements;
     elements.reserve(s.elements.size());
     for (const Element& e : s.elements) {
       elements.push_back(
-          json::object{{"type", e.type}, {"text", e.text}, {"character", e.character}});
+          json::object({{"type", e.type}, {"text", e.text}, {"character", e.character}}));
     }
-    out.push_back(json::object{{"index", s.index},
-                               {"chapter", s.chapter},
-                               {"heading", s.heading},
-                               {"elements", std::move(elements)}});
+    out.push_back(json::object({{"index", s.index},
+                                {"chapter", s.chapter},
+                                {"heading", s.heading},
+                                {"elements", std::move(elements)}}));
   }
-  return {{"scenes", std::move(out)}};
+  return json::object({{"scenes", std::move(out)}});
 }
 
 json::object AssembleToJson(const std::string& fountain, const TitlePage& title_page,
@@ -182,27 +198,25 @@ Result<std::vector<Scene>> ScenesFromJson(const json::object& scenes) {
   return out;
 }
 
-Result<std::vector<SceneScript>> ScriptsFromJson(const json::object& screenplay) {
+Result<std::vector<SceneView>> SceneViewsFromJson(const json::object& screenplay) {
   const json::array* list = ArrayField(screenplay, "scenes");
   if (list == nullptr) return Status::BadRequest("the screenplay output has no scenes array");
-  std::vector<SceneScript> out;
+  std::vector<SceneView> out;
+  out.reserve(list->size());
   for (const json::value& v : *list) {
     const json::object* o = v.if_object();
     if (o == nullptr) return Status::BadRequest("a screenplay scene is not an object");
-    SceneScript s;
-    s.index = SizeField(*o, "index", out.size());
-    s.chapter = SizeField(*o, "chapter", 0);
-    s.heading = std::string(StringField(*o, "heading"));
+    SceneView& s = out.emplace_back();
+    s.heading = StringField(*o, "heading");
     if (const json::array* elements = ArrayField(*o, "elements")) {
+      s.elements.reserve(elements->size());
       for (const json::value& ev : *elements) {
         const json::object* e = ev.if_object();
         if (e == nullptr) continue;
-        s.elements.push_back({std::string(StringField(*e, "type")),
-                              std::string(StringField(*e, "text")),
-                              std::string(StringField(*e, "character"))});
+        s.elements.push_back(
+            {StringField(*e, "type"), StringField(*e, "text"), StringField(*e, "character")});
       }
     }
-    out.push_back(std::move(s));
   }
   return out;
 }

@@ -42,6 +42,7 @@ Result<ChapterViews> ChaptersFromJson(const boost::json::object& ingest);
 // The name -> cue map and quote style of a characters output.
 Result<Cast> CastFromJson(const boost::json::object& characters, QuoteStyle* style);
 Result<std::vector<Scene>> ScenesFromJson(const boost::json::object& scenes);
-Result<std::vector<SceneScript>> ScriptsFromJson(const boost::json::object& screenplay);
+// The scenes of a screenplay output, as views into `screenplay`.
+Result<std::vector<SceneView>> SceneViewsFromJson(const boost::json::object& screenplay);
 
 }  // namespace forkline

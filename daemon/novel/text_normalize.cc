@@ -1,6 +1,8 @@
 #include "daemon/novel/text_normalize.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace forkline {
 namespace {
@@ -51,9 +53,43 @@ struct ByteCensus {
   bool has_text = false;      // any non-space character
 };
 
+// A byte that needs no work: printable ASCII (0x20..0x7F) and '\n'.
+bool IsPlainByte(char c) {
+  const auto b = static_cast<unsigned char>(c);
+  return (b >= 0x20 && b < 0x80) || b == '\n';
+}
+
+// The end of the run of plain bytes that starts at s[i]. Eight bytes at a time: most of
+// a novel is such runs, broken only by line ends and the odd UTF-8 character.
+std::size_t PlainRunEnd(std::string_view s, std::size_t i) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  while (i < s.size()) {
+    if (s.size() - i >= 8) {
+      std::uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      const std::uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighBits;
+      if (((x & kHighBits) | below_space) == 0) {  // eight bytes in 0x20..0x7F
+        i += 8;
+        continue;
+      }
+    }
+    const std::size_t stop = std::min(s.size(), i + 8);
+    for (; i < stop; ++i) {
+      if (!IsPlainByte(s[i])) return i;
+    }
+  }
+  return i;
+}
+
 ByteCensus Census(std::string_view s) {
   ByteCensus c;
   for (std::size_t i = 0; i < s.size();) {
+    const std::size_t run = PlainRunEnd(s, i);
+    for (; i < run && !c.has_text; ++i)
+      c.has_text = static_cast<unsigned char>(s[i]) > 0x20;
+    i = run;
+    if (i == s.size()) break;
     const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
       if (b == 0) ++c.nuls;
@@ -171,6 +207,10 @@ std::string Rewrite(std::string_view s, bool latin1) {
   std::string out;
   out.reserve(s.size() + s.size() / 64);
   for (std::size_t i = 0; i < s.size();) {
+    const std::size_t run = PlainRunEnd(s, i);  // copied as they are, at once
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
     const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
       AppendAscii(out, s, i++);

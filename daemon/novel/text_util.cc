@@ -42,28 +42,41 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-std::size_t CountWords(std::string_view s) {
-  // 1: space, 2: letter or digit, 0: anything else.
-  static const auto kClass = [] {
-    std::array<unsigned char, 256> t{};
-    for (int c = 0; c < 256; ++c) {
-      const char ch = static_cast<char>(c);
-      t[c] = IsSpace(ch) ? 1 : (IsAlnum(ch) ? 2 : 0);
-    }
-    return t;
-  }();
+namespace {
+
+// 1: space, 2: letter or digit, 0: anything else.
+constexpr std::array<unsigned char, 256> kWordClass = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    t[c] = IsSpace(ch) ? 1 : (IsAlnum(ch) ? 2 : 0);
+  }
+  return t;
+}();
+
+// Counts the words of `s`, stopping soon after `limit` are found. Branch-free per byte:
+// CountWords runs over whole novels, several times.
+std::size_t CountUpTo(std::string_view s, std::size_t limit) {
   std::size_t words = 0;
-  bool counted = false;  // the current run of non-space bytes was counted already
-  for (char c : s) {
-    const unsigned char k = kClass[static_cast<unsigned char>(c)];
-    if (k == 1) {
-      counted = false;
-    } else if (k == 2 && !counted) {
-      ++words;
-      counted = true;
-    }
+  unsigned counted = 0;  // 1 when the current run of non-space bytes was counted already
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned k = kWordClass[static_cast<unsigned char>(s[i])];
+    const unsigned alnum = k >> 1;
+    words += alnum & ~counted & 1u;
+    counted = (counted | alnum) & static_cast<unsigned>(k != 1);
+    if ((i & 63) == 63 && words >= limit) break;
   }
   return words;
+}
+
+}  // namespace
+
+std::size_t CountWords(std::string_view s) {
+  return CountUpTo(s, static_cast<std::size_t>(-1));
+}
+
+bool HasWords(std::string_view s, std::size_t n) {
+  return CountUpTo(s, n) >= n;
 }
 
 Word NextWord(std::string_view s, std::size_t pos) {
@@ -89,6 +102,10 @@ std::vector<Word> Words(std::string_view s) {
   for (Word w = NextWord(s, 0); !w.text.empty(); w = NextWord(s, w.end))
     words.push_back(w);
   return words;
+}
+
+void WordShapes::Add(std::string_view w) {
+  if (const std::size_t at = Index(w); at != kUnfit) shapes_[at] |= 1u << (w.back() - 'a');
 }
 
 std::vector<std::string_view> SplitOnBlankLines(std::string_view s) {

@@ -2,38 +2,50 @@
 // Small byte-level helpers shared by the novel steps. Text is UTF-8; bytes >= 0x80 count
 // as letters (parts of non-ASCII letters), so words in any script stay whole.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace forkline::text {
 
-inline bool IsUpper(char c) {
+constexpr bool IsUpper(char c) {
   return c >= 'A' && c <= 'Z';
 }
-inline bool IsLower(char c) {
+constexpr bool IsLower(char c) {
   return c >= 'a' && c <= 'z';
 }
-inline bool IsDigit(char c) {
+constexpr bool IsDigit(char c) {
   return c >= '0' && c <= '9';
 }
-inline bool IsHigh(char c) {
+constexpr bool IsHigh(char c) {
   return static_cast<unsigned char>(c) >= 0x80;
 }
-inline bool IsLetter(char c) {
-  return IsUpper(c) || IsLower(c) || IsHigh(c);
+// Letters and digits by table: the word scanners ask this of every byte of a novel.
+inline constexpr std::array<unsigned char, 256> kCharKind = [] {
+  std::array<unsigned char, 256> t{};  // bit 0: letter, bit 1: digit
+  for (int i = 0; i < 256; ++i) {
+    const char c = static_cast<char>(i);
+    t[i] = static_cast<unsigned char>(((IsUpper(c) || IsLower(c) || IsHigh(c)) ? 1 : 0) |
+                                      (IsDigit(c) ? 2 : 0));
+  }
+  return t;
+}();
+constexpr bool IsLetter(char c) {
+  return (kCharKind[static_cast<unsigned char>(c)] & 1) != 0;
 }
-inline bool IsAlnum(char c) {
-  return IsLetter(c) || IsDigit(c);
+constexpr bool IsAlnum(char c) {
+  return kCharKind[static_cast<unsigned char>(c)] != 0;
 }
-inline bool IsSpace(char c) {
+constexpr bool IsSpace(char c) {
   return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
-inline char ToLower(char c) {
+constexpr char ToLower(char c) {
   return IsUpper(c) ? static_cast<char>(c - 'A' + 'a') : c;
 }
-inline char ToUpper(char c) {
+constexpr char ToUpper(char c) {
   return IsLower(c) ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
@@ -46,6 +58,8 @@ bool EndsWith(std::string_view s, std::string_view suffix);
 
 // Number of words: maximal runs of non-space bytes holding at least one letter or digit.
 std::size_t CountWords(std::string_view s);
+// CountWords(s) >= n, reading only as far as the n-th word.
+bool HasWords(std::string_view s, std::size_t n);
 
 // A word of the text: a run of letters, digits, apostrophes inside words and hyphens
 // inside words ("Rabbit-Hole", "don't"); `begin`/`end` are offsets into the text.
@@ -58,6 +72,31 @@ struct Word {
 Word NextWord(std::string_view s, std::size_t pos);
 // Every word of `s`, in order.
 std::vector<Word> Words(std::string_view s);
+
+// A quick test in front of a small lexicon of lower-case words: false means "not one of
+// them" for sure, true means "look it up". Novels run every word past several lexicons;
+// this test rejects most words by length, first and last letter, without hashing them.
+class WordShapes {
+ public:
+  void Add(std::string_view word);
+  bool MayContain(std::string_view word) const {
+    const std::size_t at = Index(word);
+    return at == kUnfit || (shapes_[at] >> (word.back() - 'a') & 1u) != 0;
+  }
+
+ private:
+  static constexpr std::size_t kMaxLength = 23;
+  static constexpr std::size_t kUnfit = static_cast<std::size_t>(-1);
+  // [length * 26 + first letter]: bit (last letter) set when a word of that shape was
+  // added; kUnfit for words that are not 1..kMaxLength letters a..z at both ends.
+  static std::size_t Index(std::string_view w) {
+    if (w.empty() || w.size() > kMaxLength || !IsLower(w.front()) || !IsLower(w.back())) {
+      return kUnfit;
+    }
+    return w.size() * 26 + static_cast<std::size_t>(w.front() - 'a');
+  }
+  std::array<std::uint32_t, (kMaxLength + 1) * 26> shapes_{};
+};
 
 // Splits canonical chapter text (paragraphs separated by "\n\n") into paragraphs.
 std::vector<std::string_view> SplitOnBlankLines(std::string_view s);
