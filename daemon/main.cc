@@ -13,6 +13,7 @@
 #include "daemon/executors/builtin_executor.h"
 #include "daemon/executors/exec_executor.h"
 #include "daemon/executors/llm_executor.h"
+#include "daemon/executors/script_commit.h"
 #include "daemon/http/http_server.h"
 #include "daemon/log/log.h"
 #include "daemon/metrics/metered_handler.h"
@@ -201,7 +202,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   log::Configure(config->log.level, config->log.format);
-  auto catalog = BuildWorkflowCatalog(config->workflows_dir, IsNovelAction);
+  auto catalog = BuildWorkflowCatalog(config->workflows_dir, IsKnownBuiltinAction);
   if (!catalog.ok()) {
     std::fprintf(stderr, "forklined: %s\n", catalog.status().message().c_str());
     return 2;

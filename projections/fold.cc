@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "projections/plan.h"
 #include "projections/run_json.h"
 
 namespace forkline {
@@ -22,17 +23,6 @@ std::uint64_t U64(const json::object& o, std::string_view key) {
   return 0;
 }
 
-StepRecord PendingStep(std::uint32_t index, const json::value& def) {
-  StepRecord r;
-  r.index = index;
-  if (def.is_object()) {
-    r.name = Str(def.get_object(), "name");
-    r.executor = Str(def.get_object(), "executor");
-    r.max_attempts = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, U64(def.get_object(), "max_attempts")));
-  }
-  return r;
-}
-
 void ApplyCreated(RunState& s, const Event& e, json::object& d, Payloads payloads) {
   s.id = e.run_id;
   s.kind = Str(d, "kind");
@@ -44,10 +34,7 @@ void ApplyCreated(RunState& s, const Event& e, json::object& d, Payloads payload
   if (auto* def = d.if_contains("definition"); def && def->is_array()) {
     s.definition = std::move(def->get_array());
   }
-  s.steps.clear();
-  for (std::size_t i = 0; i < s.definition.size(); ++i) {
-    s.steps.push_back(PendingStep(static_cast<std::uint32_t>(i), s.definition[i]));
-  }
+  PlanCreated(s);
 }
 
 void ApplyForked(RunState& s, const Event& e, json::object& d, Payloads payloads) {
@@ -63,10 +50,10 @@ void ApplyForked(RunState& s, const Event& e, json::object& d, Payloads payloads
   s.cursor = at;
   s.last_error_code.clear();
   s.last_error_message.clear();
-  for (std::size_t i = at; i < s.steps.size(); ++i) {
-    s.steps[i] = PendingStep(static_cast<std::uint32_t>(i), s.definition[i]);
-  }
   const json::value* over = d.if_contains("override");
+  const json::value* over_output =
+      over && over->is_object() ? over->get_object().if_contains("output") : nullptr;
+  PlanForked(s, at, over_output);
   if (at > 0 && at <= s.steps.size() && over && over->is_object()) {
     StepRecord& prev = s.steps[at - 1];
     prev.output_version = e.version;
@@ -105,10 +92,11 @@ Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads
     step.status = StepStatus::kCompleted;
     step.duration_ms = static_cast<std::int64_t>(U64(d, "duration_ms"));
     step.output_version = e.version;
-    if (payloads == Payloads::kKeep) {
-      if (auto* out = d.if_contains("output")) step.output = std::move(*out);
-    }
     s.cursor = static_cast<std::uint32_t>(index + 1);
+    json::value* out = d.if_contains("output");
+    // May re-plan the steps after this one: `step` is not valid past this point.
+    if (out) PlanCompleted(s, static_cast<std::uint32_t>(index), *out);
+    if (payloads == Payloads::kKeep && out) s.steps[index].output = std::move(*out);
   } else if (e.type == events::kStepFailed) {
     step.status = StepStatus::kFailed;
     const json::value* retryable = d.if_contains("retryable");

@@ -29,6 +29,8 @@ struct StepRecord {
   std::string error_message;
   bool retryable = false;         // failed only: the failure may be retried
   std::uint32_t max_attempts = 1;
+  std::uint32_t def_index = 0;           // its entry in RunState::definition
+  std::optional<std::uint32_t> item;     // foreach: the element it runs over (plan.h)
 };
 
 struct ParentLink {
@@ -52,7 +54,9 @@ struct RunState {
   std::optional<ParentLink> parent;
   boost::json::object input;        // empty in compact states
   boost::json::array definition;    // the step list from run.created (always kept)
-  std::vector<StepRecord> steps;    // one per step of the kind, latest attempt
+  std::vector<StepRecord> steps;    // the plan (projections/plan.h), latest attempt each
+  // Per definition entry: how many steps a foreach step expanded to; -1 not (yet).
+  std::vector<std::int64_t> foreach_counts;
   std::optional<std::uint32_t> in_flight;  // index of a started, not yet ended step
   std::string last_error_code;      // of run.failed
   std::string last_error_message;

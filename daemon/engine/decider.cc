@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "projections/event_types.h"
+#include "projections/plan.h"
 
 namespace forkline {
 namespace json = boost::json;
@@ -80,7 +81,8 @@ Decision DecideStepEnded(const RunState& run, const StepEnd& end, const EventMet
     d["output"] = end.result.output;
     d["duration_ms"] = end.duration_ms;
     out.push_back(Make(events::kStepCompleted, d, meta));
-    if (end.index + 1 == run.total_steps()) EndRun(run, events::kRunCompleted, "completed", {}, meta, out);
+    // Completing a foreach step's source may change how many steps follow.
+    if (end.index + 1 == TotalAfterCompletion(run, end.index, d["output"])) EndRun(run, events::kRunCompleted, "completed", {}, meta, out);
     return out;
   }
   json::object error{{"code", end.result.error.code}, {"message", end.result.error.message}};
@@ -181,7 +183,9 @@ Result<ForkPlan> DecideFork(const RunState& source, std::optional<std::uint32_t>
                  {"at", from}, {"override", override_value},
                  {"title", title.empty() ? source.title : title}};
   plan.events.push_back(Make(events::kRunForked, d, meta));
-  if (from == source.total_steps()) {
+  const json::value* override_output =
+      has_override ? override_value.get_object().if_contains("output") : nullptr;
+  if (from == TotalAfterFork(source, from, override_output)) {
     plan.events.push_back(Make(events::kRunCompleted, {}, meta));
   } else if (autorun) {
     plan.events.push_back(Make(events::kAutorunStarted, {}, meta));

@@ -7,6 +7,7 @@
 #include "daemon/engine/args.h"
 #include "daemon/engine/clock.h"
 #include "daemon/engine/engine.h"
+#include "projections/plan.h"
 #include "projections/run_json.h"
 
 namespace forkline {
@@ -14,17 +15,49 @@ namespace json = boost::json;
 
 namespace {
 
+// The executor's context (DESIGN §6). `steps.<name>` is the output of an earlier step;
+// for a foreach step it is the array of its concrete steps' outputs (`steps.draft[1]`),
+// [] when it expanded to none.
+// A concrete foreach step also gets `item` (its element), `item_index`, and `each`:
+// the outputs, for the same element, of earlier foreach steps over the same array.
 json::object StepContext(const RunState& run, std::uint32_t index, const StepDefinition& def) {
+  const StepRecord& self = run.steps[index];
   json::object steps;
+  json::object each;
   for (const StepRecord& s : run.steps) {
-    if (s.index < index && s.status == StepStatus::kCompleted) steps[s.name] = s.output;
+    if (s.index >= index || s.status != StepStatus::kCompleted) continue;
+    if (!s.item) {
+      steps[s.name] = s.output;
+      continue;
+    }
+    const json::value& d = run.definition[s.def_index];
+    const std::string name(d.at("name").as_string());
+    json::value& all = steps[name];
+    if (!all.is_array()) all = json::array();
+    all.get_array().push_back(s.output);
+    if (self.item && s.item == self.item && d.at("foreach") == json::value(def.foreach)) {
+      each[name] = s.output;
+    }
   }
-  return {{"run_id", run.id},
-          {"kind", run.kind},
-          {"title", run.title},
-          {"input", run.input},
-          {"step", json::object{{"index", index}, {"name", def.name}, {"params", def.params}}},
-          {"steps", std::move(steps)}};
+  for (std::uint32_t d = 0; d < self.def_index && d < run.foreach_counts.size(); ++d) {
+    const json::string& name = run.definition[d].at("name").as_string();
+    if (run.foreach_counts[d] == 0) steps[name] = json::array();
+  }
+  json::object context{{"run_id", run.id},
+                       {"kind", run.kind},
+                       {"title", run.title},
+                       {"input", run.input},
+                       {"step", json::object{{"index", index}, {"name", self.name}, {"params", def.params}}},
+                       {"steps", std::move(steps)}};
+  if (self.item) {
+    auto path = ParseForeach(def.foreach);
+    const json::value* source = path ? context.at("steps").as_object().if_contains(path->step) : nullptr;
+    auto array = source ? ForeachArray(*source, *path) : Result<const json::array*>(Status::NotFound(""));
+    context["item"] = array.ok() && *self.item < (*array)->size() ? (**array)[*self.item] : json::value();
+    context["item_index"] = *self.item;
+    context["each"] = std::move(each);
+  }
+  return context;
 }
 
 bool RetryPending(const std::shared_ptr<RunEntry>& entry) {
@@ -95,13 +128,16 @@ void Engine::RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t a
   const auto started = std::chrono::steady_clock::now();
   StepEnd end{index, attempt, {}, 0};
   auto state = FullState(entry->id);
-  auto def = state.ok() && index < state->definition.size()
-                 ? StepFromJson(state->definition[index])
+  auto def = state.ok() && index < state->steps.size() &&
+                     state->steps[index].def_index < state->definition.size()
+                 ? StepFromJson(state->definition[state->steps[index].def_index])
                  : Result<StepDefinition>(Status::Internal("the run's step definition is unreadable"));
   if (!state.ok()) {
     end.result = StepResult::Failure("internal", state.status().ToString(), true);
   } else if (!def.ok()) {
     end.result = StepResult::Failure("internal", def.status().ToString());
+  } else if (std::string problem = ForeachProblem(*state, index); !problem.empty()) {
+    end.result = StepResult::Failure("bad_foreach", problem);
   } else if (auto it = executors_.find(def->executor); it == executors_.end()) {
     end.result = StepResult::Failure("no_executor", "no executor named '" + def->executor + "'");
   } else {

@@ -1,6 +1,7 @@
 #pragma once
 // The `builtin` executor (DESIGN §6): actions compiled into the daemon, chosen by the
-// step's `action` — today the novel_to_script actions (daemon/novel/novel_actions.h).
+// step's `action`: the novel_to_script actions (daemon/novel/novel_actions.h) and
+// script.commit (daemon/executors/script_commit.h).
 
 #include "daemon/executors/executor.h"
 

@@ -10,6 +10,8 @@
 
 #include <toml++/toml.h>
 
+#include "projections/plan.h"
+
 namespace forkline {
 namespace {
 
@@ -66,6 +68,7 @@ class Parser {
           return Error(*t->get("name"), "duplicate step name '" + step.name + "'");
         }
       }
+      FL_RETURN_IF_ERROR(Foreach(*t, step, def.steps));
       def.steps.push_back(std::move(step));
     }
     return def;
@@ -107,6 +110,8 @@ class Parser {
   }
 
   Status Step(const toml::table& t, StepDefinition* step);
+  Status Foreach(const toml::table& t, const StepDefinition& step,
+                 const std::vector<StepDefinition>& earlier);
   Status StepKeys(const toml::table& t, const std::string& executor);
   Status Argv(const toml::table& t, std::vector<std::string>* argv);
   Result<boost::json::value> ToJsonValue(const toml::node& node);
@@ -135,6 +140,25 @@ Status Parser::StepKeys(const toml::table& t, const std::string& executor) {
     }
   }
   return Status::Ok();
+}
+
+// A foreach path names an array in the output of an earlier step that is not a foreach
+// step itself (projections/plan.h).
+Status Parser::Foreach(const toml::table& t, const StepDefinition& step,
+                       const std::vector<StepDefinition>& earlier) {
+  if (step.foreach.empty()) return Status::Ok();
+  const toml::node& node = *t.get("foreach");
+  auto path = ParseForeach(step.foreach);
+  if (!path) return Error(node, "foreach '" + step.foreach + "' must be steps.<step>.<field>");
+  for (const auto& other : earlier) {
+    if (other.name != path->step) continue;
+    if (!other.foreach.empty()) {
+      return Error(node, "foreach '" + step.foreach + "': step '" + other.name +
+                             "' is a foreach step; range over its source's array instead");
+    }
+    return Status::Ok();
+  }
+  return Error(node, "foreach '" + step.foreach + "': no earlier step named '" + path->step + "'");
 }
 
 Status Parser::Argv(const toml::table& t, std::vector<std::string>* argv) {

@@ -42,6 +42,14 @@ StepResult FakeExecutor::Run(const StepTask& task) {
   if (const auto* echo = params.if_contains("echo")) {
     out["from"] = task.context.at("steps").as_object().at(echo->as_string());
   }
+  if (const auto* emit = params.if_contains("emit")) {
+    for (const auto& [k, v] : emit->as_object()) out[k] = v;
+  }
+  if (const auto* item = task.context.if_contains("item")) {  // a foreach step
+    out["item"] = *item;
+    out["item_index"] = task.context.at("item_index");
+    out["each"] = task.context.at("each");
+  }
   return StepResult::Success(std::move(out));
 }
 
@@ -91,8 +99,9 @@ void EngineTest::StartEngine(std::vector<WorkflowDefinition> extra) {
   for (auto& w : extra) workflows.push_back(std::move(w));
   EngineOptions options;
   options.retry_backoff = std::chrono::milliseconds(1);
-  engine_ = std::make_unique<Engine>(*store_, std::move(workflows),
-                                     std::map<std::string, Executor*>{{"fake", &fake_}}, options,
+  std::map<std::string, Executor*> executors = executors_;
+  executors["fake"] = &fake_;
+  engine_ = std::make_unique<Engine>(*store_, std::move(workflows), std::move(executors), options,
                                      io_->get_executor());
   feed_id_ = engine_->Subscribe([this](const FeedItemPtr&) {
     std::lock_guard lock(feed_mu_);

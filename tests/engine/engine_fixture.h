@@ -22,7 +22,8 @@ namespace forkline::testing {
 // {"fail_times": n} fails retryably n times then succeeds; {"block": true} waits until
 // Release() or abort; {"work_us": n} first takes n microseconds of simulated work
 // (stopping early on abort). The output is {"step": name, "seen": [names of earlier
-// outputs], "from": <earlier output named by params.echo>}.
+// outputs], "from": <earlier output named by params.echo>} plus the keys of params.emit;
+// a foreach step adds its context's "item", "item_index" and "each".
 class FakeExecutor final : public Executor {
  public:
   StepResult Run(const StepTask& task) override;
@@ -64,7 +65,8 @@ class EngineTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<EventStore> store_;
-  FakeExecutor fake_;
+  FakeExecutor fake_;                             // the executor named "fake"
+  std::map<std::string, Executor*> executors_;    // more executors by name, set before StartEngine
   std::unique_ptr<boost::asio::thread_pool> io_;
   std::unique_ptr<Engine> engine_;
   std::uint64_t feed_id_ = 0;

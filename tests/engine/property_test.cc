@@ -43,6 +43,20 @@ WorkflowDefinition Kind(const std::string& kind,
   return def;
 }
 
+// foreach steps: `src` emits three items, `each` and `again` expand over them; forks
+// with an override of `src` (see DoFork) give other lengths, or no array at all.
+WorkflowDefinition Fan() {
+  WorkflowDefinition def = Kind("fan",
+                                {{"src", {{"emit", {{"items", {1, 2, 3}}}}}},
+                                 {"each", {{"work_us", 300}}},
+                                 {"again", {{"fail_times", 1}}},
+                                 {"end", {{"echo", "again"}}}},
+                                {1, 1, 2, 1});
+  def.steps[1].foreach = "steps.src.items";
+  def.steps[2].foreach = "steps.src.items";
+  return def;
+}
+
 // "three" (instant steps) comes with the fixture.
 std::vector<WorkflowDefinition> Workloads() {
   return {
@@ -59,9 +73,10 @@ std::vector<WorkflowDefinition> Workloads() {
       Kind("doomed", {{"a", {}}, {"b", {{"fail", "boom"}}}, {"c", {}}}, {1, 1, 1}),
       // Steps long enough to be paused, aborted and canceled in flight.
       Kind("slow", {{"a", {{"work_us", 4000}}}, {"b", {{"work_us", 4000}}}}, {1, 1}),
+      Fan(),
   };
 }
-const char* const kKinds[] = {"three", "mix", "doomed", "slow"};
+const char* const kKinds[] = {"three", "mix", "doomed", "slow", "fan"};
 
 struct PendingNext {
   std::string run;
@@ -181,6 +196,8 @@ void EnginePropertyTest::DoFork(const std::string& source) {
   json::value override_output;
   if (at >= 1 && Chance(30)) {
     override_output = json::object{{"edited", static_cast<std::uint64_t>(rng_() % 1000)}};
+    // For fan's `src`: another number of items (0-3), so the fork re-expands.
+    if (Chance(50)) override_output.as_object()["items"] = json::array(rng_() % 4, 7);
     args["override"] = json::object{{"output", override_output}};
   }
   auto r = Call("run.fork", args);

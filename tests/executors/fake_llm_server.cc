@@ -196,6 +196,11 @@ FakeLlmServer::~FakeLlmServer() {
   ::close(wake_[1]);
 }
 
+void FakeLlmServer::Respond(std::function<FakeReply(const FakeRequest&)> responder) {
+  std::lock_guard<std::mutex> lock(mu_);
+  responder_ = std::move(responder);
+}
+
 void FakeLlmServer::Script(FakeReply reply) {
   std::lock_guard<std::mutex> lock(mu_);
   script_.push_back(std::move(reply));
@@ -223,11 +228,17 @@ void FakeLlmServer::Handle(Conn& conn) {
   FakeRequest request;
   if (!ReadRequest(conn, &request)) return;
   FakeReply reply = StatusReply(500, R"({"error":{"message":"no scripted reply"}})");
+  std::function<FakeReply(const FakeRequest&)> responder;
   {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.push_back(request);
-    if (next_ < script_.size()) reply = script_[next_++];
+    if (next_ < script_.size()) {
+      reply = script_[next_++];
+    } else {
+      responder = responder_;
+    }
   }
+  if (responder) reply = responder(request);
   Reply(conn, reply);
 }
 

@@ -5,6 +5,7 @@
 // With FakeLlmServer::Tls it speaks HTTPS (OpenSSL) with a freshly made self-signed
 // certificate for 127.0.0.1, written as PEM to the file the caller names.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,8 +57,12 @@ class FakeLlmServer {
   FakeLlmServer(const FakeLlmServer&) = delete;
   FakeLlmServer& operator=(const FakeLlmServer&) = delete;
 
-  // Adds a reply to the script; connections beyond the script get a 500.
+  // Adds a reply to the script; connections beyond the script get the responder's
+  // reply, or a 500 when there is none.
   void Script(FakeReply reply);
+  // Answers each request beyond the script by calling `responder` (on the server's
+  // thread, one request at a time), e.g. a reply chosen by the prompt.
+  void Respond(std::function<FakeReply(const FakeRequest&)> responder);
   int port() const { return port_; }
   std::string base_url() const {
     return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/v1";
@@ -80,8 +85,9 @@ class FakeLlmServer {
   int listen_fd_ = -1;
   int wake_[2] = {-1, -1};  // a pipe: written to stop the thread
   int port_ = 0;
-  mutable std::mutex mu_;  // guards script_, next_, requests_
+  mutable std::mutex mu_;  // guards script_, next_, requests_, responder_
   std::vector<FakeReply> script_;
+  std::function<FakeReply(const FakeRequest&)> responder_;
   std::size_t next_ = 0;
   std::vector<FakeRequest> requests_;
   std::thread thread_;

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "daemon/executors/script_commit.h"
 #include "daemon/workflow/workflow_catalog.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
@@ -169,6 +170,29 @@ TEST_F(WorkflowLoaderTest, DuplicateKindAcrossFiles) {
             dir_.Sub("two.toml") + ":1: kind 'k' is already defined in " + dir_.Sub("one.toml"));
 }
 
+TEST_F(WorkflowLoaderTest, ForeachMustRangeOverAnEarlierPlainStep) {
+  // lines 1-5: step a; 6-10: step b (foreach over a); 11-14: step c; 15: its foreach
+  const std::string head =
+      "kind = \"k\"\n[[steps]]\nname = \"a\"\nexecutor = \"llm\"\nprompt = \"p\"\n"
+      "[[steps]]\nname = \"b\"\nexecutor = \"llm\"\nprompt = \"p\"\nforeach = \"steps.a.list\"\n"
+      "[[steps]]\nname = \"c\"\nexecutor = \"llm\"\nprompt = \"p\"\n";
+  EXPECT_EQ(ErrorOf(head + "foreach = \"input.list\"\n"),
+            At(15) + "foreach 'input.list' must be steps.<step>.<field>");
+  EXPECT_EQ(ErrorOf(head + "foreach = \"steps.a\"\n"),
+            At(15) + "foreach 'steps.a' must be steps.<step>.<field>");
+  EXPECT_EQ(ErrorOf(head + "foreach = \"steps.c.list\"\n"),
+            At(15) + "foreach 'steps.c.list': no earlier step named 'c'");
+  EXPECT_EQ(ErrorOf(head + "foreach = \"steps.z.list\"\n"),
+            At(15) + "foreach 'steps.z.list': no earlier step named 'z'");
+  EXPECT_EQ(ErrorOf(head + "foreach = \"steps.b.list\"\n"),
+            At(15) + "foreach 'steps.b.list': step 'b' is a foreach step; range over its "
+                     "source's array instead");
+  Write("x.toml", head + "foreach = \"steps.a.json.episodes\"\n");
+  auto defs = Load();
+  ASSERT_OK(defs);
+  EXPECT_EQ(defs->at(0).steps[2].foreach, "steps.a.json.episodes");
+}
+
 TEST_F(WorkflowLoaderTest, IsBuiltinActionDecidesActions) {
   Write("x.toml",
         "kind = \"k\"\n[[steps]]\nname = \"a\"\nexecutor = \"builtin\"\n"
@@ -223,11 +247,17 @@ TEST(WorkflowCatalogTest, FileMayNotRedefineBuiltin) {
 }
 
 TEST(WorkflowCatalogTest, ShippedWorkflowFilesLoad) {
-  auto catalog =
-      BuildWorkflowCatalog(std::string(FORKLINE_SOURCE_DIR) + "/config/workflows", IsNovelAction);
+  // The builtin actions forklined knows: novel.* and script.commit.
+  auto catalog = BuildWorkflowCatalog(std::string(FORKLINE_SOURCE_DIR) + "/config/workflows",
+                                      IsKnownBuiltinAction);
   ASSERT_OK(catalog);
   EXPECT_NE(catalog->Find("novel_to_script"), nullptr);
   EXPECT_NE(catalog->Find("novel_stats"), nullptr);
+  const WorkflowDefinition* llm = catalog->Find("novel_to_script_llm");
+  ASSERT_NE(llm, nullptr);
+  ASSERT_EQ(llm->steps.size(), 5u);
+  EXPECT_EQ(llm->steps[1].foreach, "steps.breakdown.json.episodes");
+  EXPECT_EQ(llm->steps[4].action, "script.commit");
 }
 
 }  // namespace
