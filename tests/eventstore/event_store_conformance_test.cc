@@ -12,11 +12,6 @@
 namespace forkline::testing {
 namespace {
 
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<EventStore>(const std::string& dir)> make;
-};
-
 class EventStoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override { store_ = GetParam().make(dir_.path()); }
@@ -240,19 +235,9 @@ TEST_P(EventStoreConformance, ListStreamsNamesEveryRun) {
   EXPECT_EQ(names, (std::set<std::string>{"a", "b", "c"}));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Stores, EventStoreConformance,
-    ::testing::Values(
-        Backend{"memory", [](const std::string&) { return NewMemoryEventStore(); }},
-        Backend{"rocksdb",
-                [](const std::string& dir) {
-                  RocksDbStoreOptions o;
-                  o.path = dir + "/db";
-                  auto s = OpenRocksDbEventStore(o);
-                  if (!s.ok()) throw std::runtime_error(s.status().ToString());
-                  return std::move(s).value();
-                }}),
-    [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
+// Each test binary that compiles this suite names its backends (ConformanceBackends).
+INSTANTIATE_TEST_SUITE_P(Stores, EventStoreConformance, ::testing::ValuesIn(ConformanceBackends()),
+                         [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
 
 }  // namespace
 }  // namespace forkline::testing

@@ -1,0 +1,99 @@
+#include "eventstore/postgres/pg_node_feed.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+#include "eventstore/postgres/pg_common.h"
+
+namespace forkline::pg {
+namespace {
+
+constexpr std::size_t kPage = 1000;
+
+// A notification only wakes the loop; what to deliver is read by position.
+class WakeUp final : public pqxx::notification_receiver {
+ public:
+  using pqxx::notification_receiver::notification_receiver;
+  void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {}
+};
+
+}  // namespace
+
+NodeFeed::NodeFeed(const PostgresStoreOptions& options, std::uint64_t start, ReadAllFn read_all,
+                   LastPositionFn last_position, PublishFn publish)
+    : options_(options),
+      read_all_(std::move(read_all)),
+      last_position_(std::move(last_position)),
+      publish_(std::move(publish)),
+      last_published_(start) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+NodeFeed::~NodeFeed() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  thread_.join();
+}
+
+void NodeFeed::PublishThrough(const EventList& own) {
+  std::lock_guard lock(mu_);
+  CatchUpLocked(own.back()->position, &own);
+}
+
+void NodeFeed::CatchUpLocked(std::uint64_t upto, const EventList* own) {
+  while (last_published_ < upto) {
+    if (own != nullptr && own->front()->position <= last_published_ + 1) {
+      EventList rest;  // a catch-up read may already have delivered part of `own`
+      for (const EventPtr& e : *own) {
+        if (e->position > last_published_) rest.push_back(e);
+      }
+      if (!rest.empty()) publish_(rest);
+      last_published_ = std::max(last_published_, own->back()->position);
+      continue;
+    }
+    const std::uint64_t stop = own != nullptr ? own->front()->position - 1 : upto;
+    auto page = read_all_(last_published_, std::min<std::uint64_t>(stop - last_published_, kPage));
+    if (!page.ok() || page->empty()) return;
+    if (page->front()->position != last_published_ + 1) return;  // cannot happen: order is gap-free
+    publish_(*page);
+    last_published_ = page->back()->position;
+  }
+}
+
+void NodeFeed::Loop() {
+  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<WakeUp> wake;
+  for (;;) {
+    {
+      std::lock_guard lock(stop_mu_);
+      if (stopping_) return;
+    }
+    bool broken = false;
+    try {
+      if (!conn) {
+        conn = Connect(options_.url, options_.schema);
+        wake = std::make_unique<WakeUp>(*conn, ChannelFor(options_.schema));
+      }
+      conn->await_notification(1, 0);  // a commit anywhere, or a second passed
+    } catch (const std::exception&) {
+      wake.reset();
+      conn.reset();
+      broken = true;
+    }
+    if (broken) {  // the server is away: try again in a second
+      std::unique_lock lock(stop_mu_);
+      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+      continue;
+    }
+    auto last = last_position_();
+    if (!last.ok()) continue;
+    std::lock_guard lock(mu_);
+    CatchUpLocked(*last, nullptr);
+  }
+}
+
+}  // namespace forkline::pg
