@@ -38,3 +38,37 @@ bench-compare: build
 
 clean:
 	rm -rf $(BUILD)
+
+# Long tier of the reliability tests (issue 8, docs/reliability.md): 1000 power losses,
+# 100 injected I/O errors of each kind, the exec hardening and parent-death tests, and
+# 200 kill -9s of a loaded daemon.
+TORTURE_ITERATIONS ?= 1000
+.PHONY: torture fuzz
+torture: configure
+	cmake --build $(BUILD) -j $(JOBS) --target power_loss_test io_error_test \
+	  exec_executor_test exec_parent_death_test
+	FORKLINE_POWER_LOSS_ITERATIONS=$(TORTURE_ITERATIONS) $(BUILD)/tests/reliability/power_loss_test
+	FORKLINE_IO_ERROR_ROUNDS=100 $(BUILD)/tests/reliability/io_error_test
+	$(BUILD)/tests/reliability/exec_parent_death_test --gtest_repeat=20
+	$(BUILD)/tests/executors/exec_executor_test --gtest_filter='ExecHardening*' --gtest_repeat=5
+	cmake --build $(BUILD) -j $(JOBS) --target forklined forkline
+	FORKLINED=$(BUILD)/daemon/forklined FORKLINE_CLI=$(BUILD)/clients/cli/forkline \
+	  /usr/bin/python3 tests/daemon/kill_under_load_test.py 200
+
+# libFuzzer targets built with clang in build-fuzz, FUZZ_SECONDS (default 60) each.
+fuzz:
+	bash tests/fuzz/run.sh
+
+# Install (issue 11, docs/operations.md): binaries, config, systemd unit, web UI, workflow
+# files, man pages, the Python module under CMAKE_INSTALL_PREFIX (PREFIX=…, default
+# /usr/local; DESTDIR=… stages it). `make deb`: the Debian package in $(BUILD)/packages/.
+PREFIX ?=
+.PHONY: install-targets install deb
+install-targets: configure
+	$(if $(PREFIX),cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null)
+	cmake --build $(BUILD) -j $(JOBS) --target forklined forkline forkline_install_files
+install: install-targets
+	cmake --install $(BUILD)
+deb: install-targets
+	cd $(BUILD) && cpack -G DEB -B packages
+	@ls $(BUILD)/packages/*.deb

@@ -5,7 +5,9 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "daemon/config/config.h"
@@ -15,11 +17,15 @@
 #include "daemon/executors/llm_executor.h"
 #include "daemon/executors/script_commit.h"
 #include "daemon/http/http_server.h"
+#include "daemon/log/command_log.h"
 #include "daemon/log/log.h"
+#include "daemon/log/sd_notify.h"
+#include "daemon/log/sd_watchdog.h"
 #include "daemon/metrics/metered_handler.h"
 #include "daemon/metrics/metrics.h"
 #include "daemon/workflow/workflow_catalog.h"
 #include "daemon/zmq/zmq_server.h"
+#include "eventstore/postgres_event_store.h"
 #include "eventstore/rocksdb_event_store.h"
 
 namespace forkline {
@@ -30,23 +36,33 @@ constexpr const char* kVersion = "0.1.0";
 struct Args {
   std::string config;
   bool check_only = false;
+  std::string log_level;   // --log-level, overrides [log] level
+  std::string log_format;  // --log-format, overrides [log] format
 };
 
 // Parses the command line; returns an exit code when the process should stop now.
 std::optional<int> ParseArgs(int argc, char** argv, Args& out) {
   namespace po = boost::program_options;
   po::options_description opts(
-      "Usage: forklined [--config FILE] [--check-config]\n\n"
+      "Usage: forklined [--config FILE] [--check-config [FILE]] [--log-level L] [--log-format F]\n\n"
       "The Forkline daemon: runs workflows step by step, on autorun, with pause, resume and\n"
       "fork; commands over ZeroMQ, HTTP API, SSE streams and web UI.\n"
       "Every config key may be overridden by FORKLINE_<SECTION>_<KEY> (e.g. FORKLINE_HTTP_BIND).\n\n"
       "Options");
   opts.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
       "config,c", po::value<std::string>(&out.config), "TOML config file (every key optional)")(
-      "check-config", "validate the config and workflow files, then exit");
+      "check-config", "validate the config (--config or the FILE argument) and the workflow files, then exit")(
+      "log-level", po::value<std::string>(&out.log_level), "debug | info | warn | error (overrides [log] level)")(
+      "log-format", po::value<std::string>(&out.log_format), "text | json (overrides [log] format)");
+  po::options_description hidden;
+  hidden.add_options()("config-file", po::value<std::string>(), "");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description positional;
+  positional.add("config-file", 1);
   po::variables_map vm;
   try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "forklined: %s\nTry 'forklined --help'.\n", e.what());
@@ -61,7 +77,46 @@ std::optional<int> ParseArgs(int argc, char** argv, Args& out) {
     return 0;
   }
   out.check_only = vm.count("check-config") > 0;
+  if (vm.count("config-file")) {
+    if (!out.config.empty()) {
+      std::fprintf(stderr, "forklined: give the config file once (--config or as an argument)\n");
+      return 2;
+    }
+    out.config = vm["config-file"].as<std::string>();
+  }
+  for (const auto& [value, allowed] : {std::pair{&out.log_level, "debug info warn error trace"},
+                                       std::pair{&out.log_format, "text json"}}) {
+    const std::string words = std::string(" ") + allowed + " ";
+    if (!value->empty() && words.find(" " + *value + " ") == std::string::npos) {
+      std::fprintf(stderr, "forklined: '%s' is not one of: %s\n", value->c_str(), allowed);
+      return 2;
+    }
+  }
   return std::nullopt;
+}
+
+// The folder of the running binary (from /proc/self/exe), or "" when unknown.
+std::filesystem::path BinaryFolder() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : exe.parent_path();
+}
+
+// An installed forklined (bin/ or sbin/ under a prefix) finds its web UI and workflow
+// files in <prefix>/share/forkline/ when the config leaves `http.web_dir` and
+// `workflows_dir` at their relative defaults and the working folder has no such folder
+// (a source checkout has). Explicit config values are never changed.
+void ResolveInstalledPaths(Config& c) {
+  const Config defaults;
+  const std::filesystem::path share = BinaryFolder() / ".." / "share" / "forkline";
+  auto resolve = [&share](std::string& value, const std::string& default_value, const char* name) {
+    std::error_code ec;
+    if (value != default_value || std::filesystem::exists(value, ec)) return;
+    const std::filesystem::path installed = (share / name).lexically_normal();
+    if (std::filesystem::is_directory(installed, ec)) value = installed.string();
+  };
+  resolve(c.http.web_dir, defaults.http.web_dir, "web");
+  resolve(c.workflows_dir, defaults.workflows_dir, "workflows");
 }
 
 HttpOptions ToHttpOptions(const Config& c) {
@@ -108,16 +163,30 @@ int Fail(const std::string& what, const Status& s) {
   return 1;
 }
 
-int Serve(const Config& config, const WorkflowCatalog& catalog) {
-  if (config.store.backend != "rocksdb") {
-    return Fail("store", Status::Unavailable("backend '" + config.store.backend +
-                                             "' is not available in this build; use rocksdb"));
+// Opens the configured store; `where` says which (for logs: never the URL, which may
+// hold a password). With postgres the engine sees every node's events (runs created on
+// other nodes can be read and streamed here); leases are not there yet (issue 9).
+Result<std::unique_ptr<EventStore>> OpenStore(const Config& config, std::string& where) {
+  auto on_commit = [](double s) { GlobalMetrics().StoreSynced(s); };
+  if (config.store.backend == "postgres") {
+    PostgresStoreOptions o;
+    o.url = config.store.postgres_url;
+    o.deliver_all_nodes = true;
+    o.on_commit = on_commit;
+    where = "postgres (schema " + o.schema + ")";
+    return OpenPostgresEventStore(o);
   }
   RocksDbStoreOptions store_options;
   store_options.path = config.store.path;
-  store_options.on_commit = [](double s) { GlobalMetrics().StoreSynced(s); };
-  auto store = OpenRocksDbEventStore(store_options);
-  if (!store.ok()) return Fail("cannot open the store at " + config.store.path, store.status());
+  store_options.on_commit = on_commit;
+  where = "rocksdb at " + config.store.path;
+  return OpenRocksDbEventStore(store_options);
+}
+
+int Serve(const Config& config, const WorkflowCatalog& catalog) {
+  std::string store_where;
+  auto store = OpenStore(config, store_where);
+  if (!store.ok()) return Fail("cannot open the store " + store_where, store.status());
 
   // Two pools: the engine's (commands, appends' continuations) and the HTTP/SSE
   // server's, so a thousand subscribers never queue ahead of a command.
@@ -155,9 +224,14 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
     join();
     return Fail("cannot recover the runs", s);
   }
-  MeteredCommandHandler handler(engine);
+  MeteredCommandHandler metered(engine);
+  LoggingCommandHandler handler(metered);
+  const std::uint64_t event_log = LogFeedEvents(engine);
   ZmqServer zmq(ToZmqOptions(config), handler);
-  HttpServer http(ToHttpOptions(config), handler, engine, http_io);
+  HttpOptions http_options = ToHttpOptions(config);
+  EventStore& store_ref = **store;
+  http_options.backup = [&store_ref](const std::string& dir) { return store_ref.Checkpoint(dir); };
+  HttpServer http(std::move(http_options), handler, engine, http_io);
   if (Status s = zmq.Start(); !s.ok()) {
     engine.Shutdown(std::chrono::milliseconds(0));
     join();
@@ -169,20 +243,27 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
     join();
     return Fail("http", s);
   }
-  log::Info(std::string("forklined ") + kVersion + " started: store rocksdb at " + config.store.path +
+  log::Info(std::string("forklined ") + kVersion + " started: store " + store_where +
             ", zmq " + zmq.endpoint() + ", http http://" + config.http.bind.substr(0, config.http.bind.rfind(':')) +
             ":" + std::to_string(http.port()) + "/ (web UI and API)");
+  // systemd (Type=notify): ready once the store is open and both sockets listen.
+  SdNotify("READY=1\nSTATUS=serving zmq " + zmq.endpoint() + ", http port " + std::to_string(http.port()));
+  std::optional<SdWatchdog> watchdog;
+  if (auto interval = WatchdogPingInterval()) watchdog.emplace(*interval, io, http_io);
 
   boost::asio::io_context signals_io;
   boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
   int signal_number = 0;
   signals.async_wait([&](const boost::system::error_code&, int n) { signal_number = n; });
   signals_io.run();
+  SdNotify("STOPPING=1");
+  watchdog.reset();
 
   log::Info("stopping on signal " + std::to_string(signal_number) + ": no new commands, " +
             std::to_string(config.engine.shutdown_grace_s) + " s for steps in flight");
   zmq.Stop();
   engine.Shutdown(std::chrono::seconds(config.engine.shutdown_grace_s));
+  engine.Unsubscribe(event_log);
   http.Stop();
   join();
   log::Info("stopped");
@@ -201,7 +282,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "forklined: %s\n", config.status().message().c_str());
     return 2;
   }
+  if (!args.log_level.empty()) config->log.level = args.log_level;
+  if (!args.log_format.empty()) config->log.format = args.log_format;
   log::Configure(config->log.level, config->log.format);
+  ResolveInstalledPaths(*config);
   auto catalog = BuildWorkflowCatalog(config->workflows_dir, IsKnownBuiltinAction);
   if (!catalog.ok()) {
     std::fprintf(stderr, "forklined: %s\n", catalog.status().message().c_str());

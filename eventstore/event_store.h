@@ -61,6 +61,14 @@ class EventStore {
   // first (recursively). kNotFound when the stream does not exist.
   virtual Result<EventList> ReadStream(std::string_view run_id, std::uint64_t after_version,
                                        std::size_t limit) = 0;
+  // Calls `visit` with each event ReadStream(run_id, after_version, limit) returns, in the
+  // same order, without keeping them: the Event lives only for the call (the store may
+  // reuse it for the next one), so a long history is read without an allocation per
+  // event. Returns the first error of the read or of `visit` (which stops the visit).
+  // The default reads pages of ReadStream.
+  using Visitor = std::function<Status(const Event&)>;
+  virtual Status VisitStream(std::string_view run_id, std::uint64_t after_version,
+                             std::size_t limit, const Visitor& visit);
   // Every stream's own events (never a fork's shared prefix twice) in global order,
   // positions after `after_position`, at most `limit`.
   virtual Result<EventList> ReadAll(std::uint64_t after_position, std::size_t limit) = 0;
@@ -77,6 +85,12 @@ class EventStore {
   virtual Status Health() = 0;
   // A short name for /healthz and system.health: "rocksdb", "memory", "postgres".
   virtual std::string_view Backend() const = 0;
+
+  // Writes a consistent copy of the whole store to `dir` (which must not exist yet)
+  // while appends go on; the copy opens as a store of the same backend. kUnavailable
+  // when the backend or mode cannot (the default: in-memory, read-only),
+  // kConflict when `dir` exists.
+  virtual Status Checkpoint(const std::string& dir);
 };
 
 }  // namespace forkline

@@ -2,7 +2,6 @@
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
-#include <bit>
 #include <sstream>
 
 namespace forkline::rocks {
@@ -10,15 +9,6 @@ namespace {
 
 constexpr std::uint8_t kEventFormat = 1;
 constexpr std::uint8_t kStreamFormat = 1;
-
-// Reads bytes in place, without copying them into a stream.
-class ViewBuf : public std::streambuf {
- public:
-  explicit ViewBuf(std::string_view bytes) {
-    char* begin = const_cast<char*>(bytes.data());  // get area only: never written
-    setg(begin, begin, begin + bytes.size());
-  }
-};
 
 void PutU64(std::string& out, std::uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
@@ -71,23 +61,40 @@ std::string EncodeEvent(const Event& e) {
   return std::move(os).str();
 }
 
-// Reads the layout cereal's portable archive writes on a little-endian machine, in
-// place: one endianness byte (1: little), u8 format, then u64 (LE) for numbers and a u64
-// length before each string's bytes. Events are read far more often than written, and
-// this skips building a stream and an archive per event.
-class LittleEndianReader {
+// Reads the layout cereal's portable archive writes, in place: one byte for the writer's
+// byte order (1: little endian, cereal's default; 0: big), u8 format, then u64 for numbers,
+// a u64 length before each string's bytes, one byte per bool. Every length is checked
+// against the bytes left before anything is allocated, so a corrupt record can never ask
+// for more memory than its own size (cereal resizes a string to whatever length it reads).
+class RecordReader {
  public:
-  explicit LittleEndianReader(std::string_view bytes) : rest_(bytes) {}
+  explicit RecordReader(std::string_view bytes) : rest_(bytes) {}
+  // Reads the byte-order marker; false when it is neither 0 nor 1.
+  bool Start() {
+    std::uint8_t order = 0;
+    if (!U8(&order) || order > 1) return false;
+    little_ = order == 1;
+    return true;
+  }
   bool U8(std::uint8_t* v) {
     if (rest_.empty()) return false;
     *v = static_cast<std::uint8_t>(rest_[0]);
     rest_.remove_prefix(1);
     return true;
   }
+  bool Bool(bool* v) {
+    std::uint8_t b = 0;
+    if (!U8(&b) || b > 1) return false;
+    *v = b == 1;
+    return true;
+  }
   bool U64(std::uint64_t* v) {
     if (rest_.size() < 8) return false;
     std::uint64_t x = 0;
-    for (int i = 7; i >= 0; --i) x = (x << 8) | static_cast<unsigned char>(rest_[i]);
+    for (int i = 0; i < 8; ++i) {
+      const auto byte = static_cast<unsigned char>(rest_[little_ ? 7 - i : i]);
+      x = (x << 8) | byte;
+    }
     rest_.remove_prefix(8);
     *v = x;
     return true;
@@ -103,36 +110,31 @@ class LittleEndianReader {
 
  private:
   std::string_view rest_;
+  bool little_ = true;
 };
 
-bool FastDecode(std::string_view bytes, Event& e) {
-  if constexpr (std::endian::native != std::endian::little) return false;
-  LittleEndianReader r(bytes);
-  std::uint8_t endian = 0, format = 0;
-  return r.U8(&endian) && endian == 1 && r.U8(&format) && format == kEventFormat &&
-         r.Str(&e.run_id) && r.U64(&e.version) && r.U64(&e.position) && r.Str(&e.type) &&
-         r.Str(&e.at) && r.Str(&e.command_id) && r.Str(&e.key) && r.Str(&e.data) &&
-         r.Str(&e.prev_hash) && r.Str(&e.hash) && r.done();
-}
+constexpr const char* kMalformed = "truncated or malformed (a field runs past the record)";
 
 Result<Event> DecodeEvent(std::string_view bytes, std::string_view key) {
   Event e;
-  if (FastDecode(bytes, e)) return e;
-  e = Event{};
-  try {
-    ViewBuf buf(bytes);
-    std::istream is(&buf);
-    cereal::PortableBinaryInputArchive ar(is);
-    std::uint8_t format = 0;
-    ar(format);
-    if (format != kEventFormat) return Corrupt("event", key, "unknown format " + std::to_string(format));
-    ar(e.run_id, e.version, e.position, e.type, e.at, e.command_id, e.key, e.data, e.prev_hash,
-       e.hash);
-    if (is.peek() != std::char_traits<char>::eof()) return Corrupt("event", key, "trailing bytes");
-  } catch (const std::exception& ex) {
-    return Corrupt("event", key, ex.what());
-  }
+  FL_RETURN_IF_ERROR(DecodeEventInto(bytes, key, &e));
   return e;
+}
+
+Status DecodeEventInto(std::string_view bytes, std::string_view key, Event* out) {
+  Event& e = *out;
+  RecordReader r(bytes);
+  std::uint8_t format = 0;
+  if (!r.Start()) return Corrupt("event", key, "bad byte-order marker");
+  if (!r.U8(&format)) return Corrupt("event", key, kMalformed);
+  if (format != kEventFormat) return Corrupt("event", key, "unknown format " + std::to_string(format));
+  if (!(r.Str(&e.run_id) && r.U64(&e.version) && r.U64(&e.position) && r.Str(&e.type) &&
+        r.Str(&e.at) && r.Str(&e.command_id) && r.Str(&e.key) && r.Str(&e.data) &&
+        r.Str(&e.prev_hash) && r.Str(&e.hash))) {
+    return Corrupt("event", key, kMalformed);
+  }
+  if (!r.done()) return Corrupt("event", key, "trailing bytes");
+  return Status::Ok();
 }
 
 std::string EncodeStream(const StreamInfo& info) {
@@ -148,23 +150,24 @@ std::string EncodeStream(const StreamInfo& info) {
 
 Result<StreamInfo> DecodeStream(std::string_view bytes, std::string_view key) {
   StreamInfo info;
-  try {
-    ViewBuf buf(bytes);
-    std::istream is(&buf);
-    cereal::PortableBinaryInputArchive ar(is);
-    std::uint8_t format = 0;
-    bool forked = false;
-    ar(format);
-    if (format != kStreamFormat) return Corrupt("stream", key, "unknown format " + std::to_string(format));
-    ar(info.run_id, info.head_version, info.head_hash, forked);
-    if (forked) {
-      ForkLink link;
-      ar(link.source_run_id, link.source_version);
-      info.parent = std::move(link);
-    }
-  } catch (const std::exception& ex) {
-    return Corrupt("stream", key, ex.what());
+  RecordReader r(bytes);
+  std::uint8_t format = 0;
+  bool forked = false;
+  if (!r.Start()) return Corrupt("stream", key, "bad byte-order marker");
+  if (!r.U8(&format)) return Corrupt("stream", key, kMalformed);
+  if (format != kStreamFormat) return Corrupt("stream", key, "unknown format " + std::to_string(format));
+  if (!(r.Str(&info.run_id) && r.U64(&info.head_version) && r.Str(&info.head_hash) &&
+        r.Bool(&forked))) {
+    return Corrupt("stream", key, kMalformed);
   }
+  if (forked) {
+    ForkLink link;
+    if (!(r.Str(&link.source_run_id) && r.U64(&link.source_version))) {
+      return Corrupt("stream", key, kMalformed);
+    }
+    info.parent = std::move(link);
+  }
+  if (!r.done()) return Corrupt("stream", key, "trailing bytes");
   return info;
 }
 

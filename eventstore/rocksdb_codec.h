@@ -22,6 +22,9 @@ bool ParseEventKey(std::string_view key, std::string* run_id, std::uint64_t* ver
 std::string EncodeEvent(const Event& event);
 // kInternal naming `key` when the bytes do not decode.
 Result<Event> DecodeEvent(std::string_view bytes, std::string_view key);
+// The same, into `*out` (whose fields are all overwritten): lets a reader decode straight
+// into the shared Event it hands out, with no intermediate copy.
+Status DecodeEventInto(std::string_view bytes, std::string_view key, Event* out);
 
 std::string EncodeStream(const StreamInfo& info);
 Result<StreamInfo> DecodeStream(std::string_view bytes, std::string_view key);

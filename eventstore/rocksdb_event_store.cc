@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include "eventstore/append_plan.h"
 #include "eventstore/listener_set.h"
 #include "eventstore/rocksdb_codec.h"
+#include "eventstore/rocksdb_logger.h"
 
 namespace forkline {
 namespace {
@@ -102,15 +104,26 @@ class RocksDbEventStore final : public EventStore {
 
   Result<EventList> ReadStream(std::string_view run_id, std::uint64_t after_version,
                                std::size_t limit) override {
+    EventList out;
+    FL_RETURN_IF_ERROR(VisitStream(run_id, after_version, limit, [&out](const Event& e) {
+      out.push_back(std::make_shared<const Event>(e));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status VisitStream(std::string_view run_id, std::uint64_t after_version, std::size_t limit,
+                     const Visitor& visit) override {
     auto segments = ResolveSegments(run_id, after_version,
                                     [this](std::string_view id) { return GetStream(id); });
     if (!segments.ok()) return segments.status();
-    EventList out;
+    Event scratch;  // decoded into again and again: its strings keep their capacity
+    std::size_t count = 0;
     for (const Segment& seg : *segments) {
-      if (out.size() >= limit) break;
-      FL_RETURN_IF_ERROR(ReadSegment(seg, limit, out));
+      if (count >= limit) break;
+      FL_RETURN_IF_ERROR(VisitSegment(seg, limit, count, scratch, visit));
     }
-    return out;
+    return Status::Ok();
   }
 
   Result<EventList> ReadAll(std::uint64_t after_position, std::size_t limit) override {
@@ -158,9 +171,22 @@ class RocksDbEventStore final : public EventStore {
 
   std::string_view Backend() const override { return "rocksdb"; }
 
+  Status Checkpoint(const std::string& dir) override {
+    if (options_.read_only) return Status::Unavailable("a read-only store cannot take a checkpoint");
+    std::error_code ec;
+    if (std::filesystem::exists(dir, ec)) return Status::Conflict(dir + " already exists");
+    rocksdb::Checkpoint* raw = nullptr;
+    FL_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    // log_size_for_flush 0: flush the memtables first, so the copy needs no WAL replay.
+    return FromRocks(checkpoint->CreateCheckpoint(dir, 0), "checkpoint into " + dir);
+  }
+
  private:
   void CatchUp() {
-    if (options_.read_only) db_->TryCatchUpWithPrimary().PermitUncheckedError();
+    if (options_.read_only && options_.follow_primary) {
+      db_->TryCatchUpWithPrimary().PermitUncheckedError();
+    }
   }
 
   std::uint64_t ReadLastPosition() {
@@ -177,25 +203,31 @@ class RocksDbEventStore final : public EventStore {
     return rocks::DecodeStream(bytes, run_id);
   }
 
-  Status ReadSegment(const Segment& seg, std::size_t limit, EventList& out) {
+  // Visits seg's events in version order until `count` (events visited so far, across
+  // segments) reaches `limit`; a missing version is kInternal.
+  Status VisitSegment(const Segment& seg, std::size_t limit, std::size_t& count, Event& scratch,
+                      const Visitor& visit) {
     const std::string upper = rocks::EventKey(seg.run_id, seg.last_version + 1);
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
+    // A history is read front to back, once: its blocks would only push hotter ones
+    // (stream heads, recent events) out of the block cache.
+    ro.fill_cache = false;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[1]));
     std::uint64_t expect = seg.first_version;
-    for (it->Seek(rocks::EventKey(seg.run_id, seg.first_version)); it->Valid() && out.size() < limit;
-         it->Next(), ++expect) {
-      auto e = rocks::DecodeEvent(it->value().ToStringView(), it->key().ToStringView());
-      if (!e.ok()) return e.status();
-      if (e->version != expect || e->run_id != seg.run_id) {
+    for (it->Seek(rocks::EventKey(seg.run_id, seg.first_version)); it->Valid() && count < limit;
+         it->Next(), ++expect, ++count) {
+      FL_RETURN_IF_ERROR(
+          rocks::DecodeEventInto(it->value().ToStringView(), it->key().ToStringView(), &scratch));
+      if (scratch.version != expect || scratch.run_id != seg.run_id) {
         return Status::Internal("stream " + seg.run_id + " has a hole at version " +
                                 std::to_string(expect));
       }
-      out.push_back(std::make_shared<const Event>(std::move(e).value()));
+      FL_RETURN_IF_ERROR(visit(scratch));
     }
     FL_RETURN_IF_ERROR(FromRocks(it->status(), "reading stream " + seg.run_id));
-    if (out.size() < limit && expect <= seg.last_version) {
+    if (count < limit && expect <= seg.last_version) {
       return Status::Internal("stream " + seg.run_id + " ends before version " +
                               std::to_string(seg.last_version));
     }
@@ -367,6 +399,12 @@ Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(const RocksDbStoreOpti
   db_options.paranoid_checks = true;
   db_options.IncreaseParallelism(2);
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // A failed write latches the store until a restart (see CommitBatch). RocksDB's own
+  // background resume after an I/O error (e.g. ENOSPC) would sync the failed WAL writer
+  // again, which the library refuses with an assertion that ends the process.
+  db_options.max_bgerror_resume_count = 0;
+  db_options.info_log = rocks::StderrLogger();  // no LOG file on the store's disk
+  if (options.env != nullptr) db_options.env = options.env;
   if (options.read_only) db_options.max_open_files = -1;  // required for secondaries
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEventsCf, kGlobalCf, kStreamsCf}) {

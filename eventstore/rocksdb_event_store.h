@@ -18,6 +18,10 @@
 
 #include "eventstore/event_store.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace forkline {
 
 struct RocksDbStoreOptions {
@@ -25,6 +29,10 @@ struct RocksDbStoreOptions {
   // Opens as a RocksDB secondary instance: reads a store that a live daemon writes,
   // without stopping it. Appends fail with kUnavailable. Default: false.
   bool read_only = false;
+  // Read-only mode: catch up with the primary before every read (true), or read the
+  // store as it was when opened (false: one fixed point of the log, and much cheaper for
+  // many reads, such as an audit of the whole store). Default: true.
+  bool follow_primary = true;
   // Where a secondary instance keeps its own files. Default: a temporary folder.
   std::string secondary_path;
   // Largest accepted event (type + data + key + command_id), bytes. Default: 16 MiB.
@@ -34,6 +42,10 @@ struct RocksDbStoreOptions {
   bool sync = true;
   // Called on the writer thread with the seconds each group-commit write took. Optional.
   std::function<void(double seconds)> on_commit;
+  // The RocksDB Env the store does its file I/O through; tests pass one with a
+  // fault-injecting FileSystem (tests/reliability). Not owned: it must outlive the
+  // store. Default: nullptr, RocksDB's default Env.
+  rocksdb::Env* env = nullptr;
 };
 
 Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(const RocksDbStoreOptions& options);

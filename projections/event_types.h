@@ -21,6 +21,10 @@ inline constexpr std::string_view kRunCompleted = "run.completed";
 inline constexpr std::string_view kRunFailed = "run.failed";
 inline constexpr std::string_view kRunCanceled = "run.canceled";
 
+// The step.failed error code of an attempt that was in flight when the daemon stopped
+// without recording its end: its outcome is unknown.
+inline constexpr std::string_view kInterruptedCode = "interrupted";
+
 // run.completed, run.failed, run.canceled: the events after which a run stops moving
 // (until a retry, for failed).
 bool IsTerminalType(std::string_view type);

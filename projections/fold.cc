@@ -1,6 +1,8 @@
 #include "projections/fold.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <cstddef>
 
 #include "projections/plan.h"
 #include "projections/run_json.h"
@@ -10,9 +12,9 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Str(const json::object& o, std::string_view key) {
+std::string_view Str(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
 }
 
 std::uint64_t U64(const json::object& o, std::string_view key) {
@@ -40,7 +42,7 @@ void ApplyCreated(RunState& s, const Event& e, json::object& d, Payloads payload
 void ApplyForked(RunState& s, const Event& e, json::object& d, Payloads payloads) {
   s.id = e.run_id;
   const auto at = static_cast<std::uint32_t>(U64(d, "at"));
-  s.parent = ParentLink{Str(d, "source_run_id"), at, U64(d, "source_version")};
+  s.parent = ParentLink{std::string(Str(d, "source_run_id")), at, U64(d, "source_version")};
   if (auto* t = d.if_contains("title"); t && t->is_string()) s.title = std::string(t->get_string());
   s.created_at = e.at;
   s.status = RunStatus::kQueued;
@@ -81,7 +83,7 @@ Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads
     step.error_code.clear();
     step.error_message.clear();
     step.retryable = false;
-    if (auto ex = Str(d, "executor"); !ex.empty()) step.executor = std::move(ex);
+    if (auto ex = Str(d, "executor"); !ex.empty()) step.executor = ex;
     s.in_flight = static_cast<std::uint32_t>(index);
     if (s.status == RunStatus::kQueued) s.status = RunStatus::kRunning;
     return Status::Ok();
@@ -104,6 +106,11 @@ Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads
     if (auto* err = d.if_contains("error"); err && err->is_object()) {
       step.error_code = Str(err->get_object(), "code");
       step.error_message = Str(err->get_object(), "message");
+    }
+    if (step.error_code == events::kInterruptedCode) {
+      ++step.interruptions;
+    } else {
+      ++step.failures;
     }
   } else {
     step.status = StepStatus::kAborted;
@@ -145,9 +152,18 @@ Status Apply(RunState& state, const Event& e, Payloads payloads) {
     return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
                             " follows version " + std::to_string(state.version));
   }
+  // The payloads of the most frequent events, step.started and step.failed, are read for a
+  // few scalars and strings (copied out) and dropped, so they are parsed into a buffer on
+  // the stack: no heap allocation. REQUIRES: nothing of a payload parsed there outlives
+  // this call — a json::value copied from it would keep pointing into the buffer.
+  const bool scalars_only = e.type == events::kStepStarted || e.type == events::kStepFailed;
+  alignas(std::max_align_t) unsigned char scratch[4096];
+  json::monotonic_resource scratch_resource(scratch, sizeof scratch);
+  const json::storage_ptr storage =
+      scalars_only ? json::storage_ptr(&scratch_resource) : json::storage_ptr();
   boost::system::error_code ec;
   json::value parsed = json::parse(e.data.empty() ? std::string_view("{}") : std::string_view(e.data),
-                                   ec, {}, StoredJsonOptions());
+                                   ec, storage, StoredJsonOptions());
   if (ec || !parsed.is_object()) {
     return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
                             " has a payload that is not a JSON object");

@@ -22,6 +22,11 @@ std::uint32_t DefMaxAttempts(const json::value& def) {
   return static_cast<std::uint32_t>(std::max<std::uint64_t>(1, n));
 }
 
+bool DefRepeatable(const json::value& def) {
+  const json::value* v = def.is_object() ? def.get_object().if_contains("repeatable") : nullptr;
+  return !(v && v->is_bool() && !v->get_bool());
+}
+
 StepRecord Pending(const json::array& definition, std::uint32_t def_index,
                    std::optional<std::uint32_t> item) {
   StepRecord r;
@@ -31,6 +36,7 @@ StepRecord Pending(const json::array& definition, std::uint32_t def_index,
   if (item) r.name += "[" + std::to_string(*item) + "]";
   r.executor = DefString(definition, def_index, "executor");
   r.max_attempts = DefMaxAttempts(definition[def_index]);
+  r.repeatable = DefRepeatable(definition[def_index]);
   return r;
 }
 

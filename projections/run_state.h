@@ -29,6 +29,9 @@ struct StepRecord {
   std::string error_message;
   bool retryable = false;         // failed only: the failure may be retried
   std::uint32_t max_attempts = 1;
+  bool repeatable = true;         // from the definition: safe to run again after a crash
+  std::uint32_t failures = 0;       // failed attempts, interrupted ones not counted
+  std::uint32_t interruptions = 0;  // attempts failed "interrupted" (a daemon crash)
   std::uint32_t def_index = 0;           // its entry in RunState::definition
   std::optional<std::uint32_t> item;     // foreach: the element it runs over (plan.h)
 };

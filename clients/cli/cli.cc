@@ -14,7 +14,8 @@ const std::vector<OptionSpec>& GlobalOptions() {
   static const std::vector<OptionSpec> kOptions = {
       {"connect", true, "ENDPOINT",
        "ZeroMQ endpoint (FORKLINE_CONNECT; default tcp://127.0.0.1:7710)"},
-      {"http", true, "HOST:PORT", "HTTP address for watch (FORKLINE_HTTP; default 127.0.0.1:7711)"},
+      {"http", true, "HOST:PORT",
+       "HTTP address for watch and backup (FORKLINE_HTTP; default 127.0.0.1:7711)"},
       {"token", true, "TOKEN", "auth token (FORKLINE_TOKEN)"},
       {"server-key", true, "Z85", "daemon's CURVE public key (FORKLINE_SERVER_KEY)"},
       {"json", false, "", "print the raw JSON result (for scripts)"},
@@ -30,13 +31,16 @@ std::vector<Subcommand> AllSubcommands() {
   AddRunCommands(subs);
   AddQueryCommands(subs);
   AddWatchCommands(subs);
+  AddHistoryCommands(subs);
+  AddAuditCommands(subs);
   return subs;
 }
 
 std::string GlobalHelp(const std::vector<Subcommand>& subs) {
   std::string out =
       "usage: forkline [global options] <command> [arguments]\n\n"
-      "Drives a forklined daemon over ZeroMQ (and HTTP/SSE for watch).\n\ncommands:\n";
+      "Drives a forklined daemon over ZeroMQ (and HTTP/SSE for watch). The auditor's tools\n"
+      "(replay … restore) also read a store folder directly with --data DIR.\n\ncommands:\n";
   for (const Subcommand& s : subs) {
     out += "  " + s.name + std::string(s.name.size() < 11 ? 11 - s.name.size() : 1, ' ') +
            s.summary + "\n";

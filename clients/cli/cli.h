@@ -1,6 +1,7 @@
 #pragma once
 // The `forkline` command-line client: one subcommand per command of DESIGN §4, plus
-// `watch` (SSE) and `output`.
+// `watch` (SSE), `output`, and the auditor's tools (audit, replay, export, import, diff,
+// backup, restore).
 //
 // Exit codes: 0 success; 1 the command failed (an error reply, a missing step output, an
 // unreadable file); 2 usage error (unknown subcommand or option, bad argument);
@@ -67,6 +68,9 @@ struct Subcommand {
 void AddRunCommands(std::vector<Subcommand>& out);
 void AddQueryCommands(std::vector<Subcommand>& out);
 void AddWatchCommands(std::vector<Subcommand>& out);
+// audit_commands.cc: audit, export, import, backup, restore; history_commands.cc: replay, diff.
+void AddAuditCommands(std::vector<Subcommand>& out);
+void AddHistoryCommands(std::vector<Subcommand>& out);
 
 // Runs the CLI on `args` (without the program name). Reads FORKLINE_* environment
 // variables for defaults. Returns the exit code.

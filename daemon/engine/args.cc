@@ -1,6 +1,7 @@
 #include "daemon/engine/args.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace forkline::args {
 
@@ -33,7 +34,9 @@ Result<std::optional<std::uint64_t>> OptionalUint(const boost::json::object& a, 
     n = v->get_uint64();
   } else if (v->is_int64() && v->get_int64() >= 0) {
     n = static_cast<std::uint64_t>(v->get_int64());
-  } else if (v->is_double() && v->get_double() >= 0 && v->get_double() == static_cast<double>(static_cast<std::uint64_t>(v->get_double()))) {
+  } else if (v->is_double() && v->get_double() >= 0 && v->get_double() < 18446744073709551616.0 &&
+             v->get_double() == std::floor(v->get_double())) {
+    // 2^64 and above (1e300) would make the conversion undefined behaviour.
     n = static_cast<std::uint64_t>(v->get_double());
   } else {
     return WrongType(name, "a whole number >= 0");

@@ -1,5 +1,6 @@
 #include "daemon/engine/decider.h"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 #include "projections/event_types.h"
@@ -64,9 +65,37 @@ Decision DecideNext(const RunState& run, bool by_autorun, const EventMeta& meta)
   return std::vector<NewEvent>{Started(run, run.cursor, meta)};
 }
 
+namespace {
+
+// Whether a step whose failure counts are `failures`/`interruptions` (this failure
+// included) gets another attempt.
+bool AnotherAttempt(const StepRecord& s, bool interrupted, std::uint32_t failures,
+                    std::uint32_t interruptions) {
+  if (interrupted) return s.repeatable && interruptions <= InterruptionLimit(s);
+  return failures < s.max_attempts;
+}
+
+}  // namespace
+
+std::uint32_t InterruptionLimit(const StepRecord& step) {
+  return std::max(kMaxInterruptions, step.max_attempts);
+}
+
 bool WillRetry(const RunState& run, const StepEnd& end) {
-  return !end.result.ok && end.result.error.retryable &&
-         end.attempt < run.steps[end.index].max_attempts;
+  if (end.result.ok || !end.result.error.retryable || end.index >= run.steps.size()) return false;
+  const StepRecord& s = run.steps[end.index];
+  const bool interrupted = end.result.error.code == events::kInterruptedCode;
+  return AnotherAttempt(s, interrupted, s.failures + (interrupted ? 0 : 1),
+                        s.interruptions + (interrupted ? 1 : 0));
+}
+
+bool RetryDue(const RunState& run) {
+  if (run.in_flight || run.status != RunStatus::kRunning || run.cursor >= run.total_steps()) {
+    return false;
+  }
+  const StepRecord& s = run.steps[run.cursor];
+  return s.status == StepStatus::kFailed && s.retryable &&
+         AnotherAttempt(s, s.error_code == events::kInterruptedCode, s.failures, s.interruptions);
 }
 
 Decision DecideStepEnded(const RunState& run, const StepEnd& end, const EventMeta& meta) {
@@ -101,13 +130,34 @@ Decision DecideNextAttempt(const RunState& run, std::uint32_t index, const Event
   return std::vector<NewEvent>{Started(run, index, meta)};
 }
 
-Decision DecideInterrupted(const RunState& run, const EventMeta& meta) {
-  if (!run.in_flight) return std::vector<NewEvent>{};
+StepEnd InterruptedEnd(const RunState& run, bool shutdown) {
   StepEnd end;
+  if (!run.in_flight) return end;
   end.index = *run.in_flight;
-  end.attempt = run.steps[end.index].attempt;
-  end.result = StepResult::Failure("interrupted", "the daemon stopped while the step ran", true);
-  return DecideStepEnded(run, end, meta);
+  const StepRecord& s = run.steps[end.index];
+  end.attempt = s.attempt;
+  const std::string what = shutdown ? "the daemon shut down before the step ended"
+                                    : "the daemon stopped while the step ran";
+  const std::string code(events::kInterruptedCode);
+  if (!s.repeatable) {
+    end.result = StepResult::Failure(
+        code, what + "; its outcome is unknown and the step is not repeatable: check what it "
+                     "did, then run.retry to run it again (or fork past it)");
+  } else if (s.interruptions + 1 > InterruptionLimit(s)) {
+    end.result = StepResult::Failure(
+        code, what + "; it was interrupted " + std::to_string(s.interruptions + 1) +
+                  " times, more than the " + std::to_string(InterruptionLimit(s)) +
+                  " allowed: run.retry to run it again",
+        true);
+  } else {
+    end.result = StepResult::Failure(code, what + "; it runs again", true);
+  }
+  return end;
+}
+
+Decision DecideInterrupted(const RunState& run, bool shutdown, const EventMeta& meta) {
+  if (!run.in_flight) return std::vector<NewEvent>{};
+  return DecideStepEnded(run, InterruptedEnd(run, shutdown), meta);
 }
 
 Decision DecidePause(const RunState& run, bool abort_step, const EventMeta& meta) {

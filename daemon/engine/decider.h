@@ -39,10 +39,26 @@ struct StepEnd {
 // aborted). A retryable failure with attempts left records step.failed only; the
 // engine starts the next attempt with DecideNextAttempt.
 Decision DecideStepEnded(const RunState& run, const StepEnd& end, const EventMeta& meta);
+// Whether the engine starts another attempt after `end` (a failure of the step in
+// flight). A step's own retryable failures: while its failures stay below max_attempts.
+// An "interrupted" one (the daemon died mid-step): only a repeatable step, and at most
+// InterruptionLimit times; interruptions never use up max_attempts.
 bool WillRetry(const RunState& run, const StepEnd& end);
+inline constexpr std::uint32_t kMaxInterruptions = 3;
+// How many interruptions of the step are followed by another attempt: kMaxInterruptions,
+// or max_attempts when the definition allows more attempts than that.
+std::uint32_t InterruptionLimit(const StepRecord& step);
+// The same decision seen after the failure is recorded: the step at the cursor failed
+// and its next attempt is due (the process may have died before starting it).
+bool RetryDue(const RunState& run);
 Decision DecideNextAttempt(const RunState& run, std::uint32_t index, const EventMeta& meta);
-// An attempt that was in flight when the daemon died: step.failed "interrupted".
-Decision DecideInterrupted(const RunState& run, const EventMeta& meta);
+// How the attempt in flight ends when the daemon died (or shut down) during it:
+// "interrupted", retryable for a repeatable step; for one that is not, not retryable,
+// with a message that its outcome is unknown and a person must check it and run.retry.
+StepEnd InterruptedEnd(const RunState& run, bool shutdown);
+// step.failed "interrupted" for the attempt in flight (and run.failed unless it is
+// retried); empty when none is in flight.
+Decision DecideInterrupted(const RunState& run, bool shutdown, const EventMeta& meta);
 
 Decision DecidePause(const RunState& run, bool abort_step, const EventMeta& meta);
 Decision DecideResume(const RunState& run, const EventMeta& meta);

@@ -42,16 +42,14 @@ Status Engine::Start() {
   for (const Entry& entry : runs_.All()) {
     entry->queue->Post([this, entry](SerialQueue::Done done) {
       const RunState state = entry->Snapshot();
-      auto decision = DecideInterrupted(state, {NowString(), "", ""});
+      auto decision = DecideInterrupted(state, /*shutdown=*/false, {NowString(), "", ""});
       if (!decision.ok() || decision->empty()) {
-        if (RetryWasPending(state)) return ResumeRetry(entry, done);
+        if (RetryDue(state)) return ResumeRetry(entry, done);
         MaybeAdvance(entry);
         return done();
       }
       const std::uint32_t index = *state.in_flight;
-      const std::uint32_t attempt = state.steps[index].attempt;
-      StepEnd end{index, attempt, StepResult::Failure("interrupted", "", true), 0};
-      const bool retry = WillRetry(state, end);
+      const bool retry = WillRetry(state, InterruptedEnd(state, false));
       AppendToRun(entry, std::move(decision).value(), [this, entry, index, retry, done](Status s) {
         if (s.ok() && retry) {
           auto next = DecideNextAttempt(entry->Snapshot(), index, {NowString(), "", ""});
@@ -71,14 +69,9 @@ Status Engine::Start() {
   return Status::Ok();
 }
 
-// The daemon stopped while a retryable failure waited out its backoff: the attempt that
-// was due must still run (its run.next, if any, was lost with the process).
-bool Engine::RetryWasPending(const RunState& s) {
-  if (s.in_flight || s.status != RunStatus::kRunning || s.cursor >= s.total_steps()) return false;
-  const StepRecord& step = s.steps[s.cursor];
-  return step.status == StepStatus::kFailed && step.retryable && step.attempt < step.max_attempts;
-}
-
+// The daemon stopped while a retryable failure waited out its backoff (or before an
+// interrupted step's next attempt started): the attempt that was due must still run (its
+// run.next, if any, was lost with the process).
 void Engine::ResumeRetry(const Entry& entry, const SerialQueue::Done& done) {
   const RunState state = entry->Snapshot();
   const std::uint32_t index = state.cursor;
@@ -296,7 +289,12 @@ void Engine::Shutdown(std::chrono::milliseconds grace) {
     entry->queue->Post([this, entry, promise](SerialQueue::Done done) {
       const RunState state = entry->Snapshot();
       std::vector<NewEvent> events;
-      if (state.in_flight) {
+      if (state.in_flight && !state.steps[*state.in_flight].repeatable) {
+        // Stopped mid-way, a step that is not repeatable has an unknown outcome: it waits
+        // for a person (run.retry) rather than running again after the restart.
+        auto failed = DecideInterrupted(state, /*shutdown=*/true, {NowString(), "", ""});
+        if (failed.ok()) events = std::move(failed).value();
+      } else if (state.in_flight) {
         const StepRecord& s = state.steps[*state.in_flight];
         json::object d{{"index", s.index}, {"name", s.name}, {"attempt", s.attempt},
                        {"reason", "shutdown"}};

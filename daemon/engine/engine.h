@@ -56,10 +56,12 @@ class Engine final : public CommandHandler, public EventFeed {
   Engine& operator=(const Engine&) = delete;
 
   // Rebuilds every run's projection from the log, records steps that were in flight
-  // at a crash as failed ("interrupted") and retries them per policy, resumes autorun.
+  // at a crash as failed ("interrupted"): a repeatable one runs again (WillRetry), one
+  // that is not fails the run until a person retries it; resumes autorun.
   Status Start();
   // Stops taking commands (kUnavailable), waits up to `grace` for steps in flight,
-  // records the rest aborted; they run again after a restart.
+  // records the rest aborted, so they run again after a restart, except steps that are
+  // not repeatable: those are recorded failed "interrupted" and fail their run.
   void Shutdown(std::chrono::milliseconds grace);
 
   void Handle(CommandRequest request, ReplyFn reply) override;
@@ -110,7 +112,6 @@ class Engine final : public CommandHandler, public EventFeed {
   void Publish(const FeedItemPtr& item);
   void PublishProgress(const Entry& entry, std::uint32_t index, const StepProgress& p);
   Status Recover();
-  static bool RetryWasPending(const RunState& state);
   void ResumeRetry(const Entry& entry, const SerialQueue::Done& done);
   std::shared_ptr<RunEntry> NewEntry(const std::string& id);
   boost::json::object RunReply(const Entry& entry, RunDetail detail = RunDetail::kFull);

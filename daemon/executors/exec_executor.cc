@@ -57,8 +57,8 @@ class SigpipeBlock {
 // Turns stderr into progress lines and keeps its last bytes for error messages.
 class StderrSink {
  public:
-  StderrSink(std::size_t tail_limit, const ProgressFn& progress)
-      : tail_limit_(tail_limit), progress_(progress) {}
+  StderrSink(std::size_t tail_limit, std::size_t progress_limit, const ProgressFn& progress)
+      : tail_limit_(tail_limit), progress_limit_(progress_limit), progress_(progress) {}
 
   void Append(std::string_view data) {
     tail_.append(data);
@@ -75,7 +75,16 @@ class StderrSink {
 
   void Flush() {
     if (!line_.empty() && line_.back() == '\r') line_.pop_back();
-    if (!line_.empty() && progress_) progress_(StepProgress{line_, "", std::nullopt});
+    if (!line_.empty() && progress_ && progress_sent_ <= progress_limit_) {
+      progress_sent_ += line_.size();
+      if (progress_sent_ <= progress_limit_) {
+        progress_(StepProgress{line_, "", std::nullopt});
+      } else {
+        progress_(StepProgress{"(stderr over " + std::to_string(progress_limit_) +
+                                   " bytes: further lines are not shown)",
+                               "", std::nullopt});
+      }
+    }
     line_.clear();
   }
 
@@ -93,6 +102,8 @@ class StderrSink {
 
  private:
   const std::size_t tail_limit_;
+  const std::size_t progress_limit_;
+  std::size_t progress_sent_ = 0;
   const ProgressFn& progress_;
   std::string line_;
   std::string tail_;
@@ -107,7 +118,7 @@ class ChildSession {
         task_(task),
         options_(options),
         input_(boost::json::serialize(task.context) + "\n"),
-        stderr_(options.stderr_tail_bytes, task.progress),
+        stderr_(options.stderr_tail_bytes, options.max_progress_bytes, task.progress),
         deadline_(task.timeout.count() > 0 ? Clock::now() + task.timeout
                                            : Clock::time_point::max()) {}
 
@@ -128,7 +139,9 @@ class ChildSession {
       PollOnce();
     }
     stderr_.Flush();
-    return ReapChild(child_.pid);
+    const int status = ReapChild(child_.pid);
+    KillProcessGroup(child_.pid, 1000);  // stragglers still in the group, if any
+    return status;
   }
 
   StepResult Finish(int wait_status) const;
@@ -148,10 +161,16 @@ class ChildSession {
     }
   }
 
+  // A step too large for its output is killed at once; others get SIGTERM and a grace.
   void Stop(StopReason why, Clock::time_point now) {
     stop_ = why;
-    kill(-child_.pid, SIGTERM);
-    kill_at_ = now + options_.kill_grace;
+    if (why == StopReason::kTooLarge) {
+      kill(-child_.pid, SIGKILL);
+      killed_ = true;
+    } else {
+      kill(-child_.pid, SIGTERM);
+      kill_at_ = now + options_.kill_grace;
+    }
     child_.stdin_fd.Reset();
   }
 
@@ -285,14 +304,32 @@ StepResult ChildSession::Finish(int wait_status) const {
   return StepResult::Success(std::move(out.as_object()));
 }
 
+// The allow-list plus the names the step lists in params.env_allow.
+Result<std::vector<std::string>> EnvironmentNames(const StepDefinition& step,
+                                                  std::vector<std::string> names) {
+  const auto* extra = step.params.if_contains("env_allow");
+  if (extra == nullptr) return names;
+  const Status bad = Status::BadRequest(
+      "exec step '" + step.name + "': params.env_allow must be an array of variable names");
+  if (!extra->is_array()) return bad;
+  for (const auto& name : extra->as_array()) {
+    if (!name.is_string()) return bad;
+    names.emplace_back(name.as_string());
+  }
+  return names;
+}
+
 }  // namespace
 
 StepResult ExecExecutor::Run(const StepTask& task) {
   if (task.step.argv.empty() || task.step.argv.front().empty()) {
     return StepResult::Failure("bad_definition", "exec step '" + task.step.name + "' has no argv");
   }
+  auto names = EnvironmentNames(task.step, options_.env_allow);
+  if (!names.ok()) return StepResult::Failure("bad_definition", names.status().message());
+  const SpawnOptions spawn{task.step.workdir, AllowedEnvironment(*names), options_.limits};
   SigpipeBlock block_sigpipe;
-  auto child = SpawnSubprocess(task.step.argv, task.step.workdir);
+  auto child = SpawnSubprocess(task.step.argv, spawn);
   if (!child.ok()) return StepResult::Failure("spawn_failed", child.status().message());
   ChildSession session(std::move(child).value(), task, options_);
   const int wait_status = session.Pump();

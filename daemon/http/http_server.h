@@ -50,6 +50,10 @@ struct HttpOptions {
   int sse_send_buffer_bytes = 0;
   // Folder with the web UI (index.html …); empty or missing: a built-in notice page.
   std::string web_dir;
+  // POST /v1/admin/backup {"dir": "/abs/path"}: writes a consistent copy of the store
+  // into `dir` (which must not exist) while the daemon runs. Called on an HTTP io
+  // thread. Unset: the route answers 503 unavailable. Default: unset.
+  std::function<Status(const std::string& dir)> backup;
   // Receives one line per error worth logging; may be called from any thread.
   std::function<void(std::string_view)> log;
 };

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "daemon/api/auth.h"
+#include "daemon/http/history_routes.h"
 #include "daemon/http/sse_session.h"
 #include "daemon/http/static_files.h"
 
@@ -123,6 +124,11 @@ void HttpSession::Handle(Request req) {
                             state_->metrics.RenderPrometheus()));
     case RouteId::kRunEvents:
     case RouteId::kGlobalEvents: return StartSse(route, req);
+    case RouteId::kRunDiff: return Send(RunDiffReply(route, state_->feed));
+    case RouteId::kAdminBackup: return Send(BackupReply(req.body(), state_->options.backup));
+    case RouteId::kRunGet:
+      if (route.query.count("at_version")) return Send(RunAtVersionReply(route, state_->feed));
+      return StartCommand(std::move(route), req);
     default: return StartCommand(std::move(route), req);
   }
 }

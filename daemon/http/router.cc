@@ -49,6 +49,10 @@ void MatchRunRoute(Route& route, std::string_view method, const std::vector<std:
     }
     return;
   }
+  if (seg.size() == 5 && seg[3] == "diff" && !seg[4].empty()) {
+    route.other_run_id = seg[4];
+    return Allow(route, method, "GET", RouteId::kRunDiff);
+  }
   if (seg.size() == 6 && seg[3] == "steps" && seg[5] == "output") {
     Allow(route, method, "GET", RouteId::kStepOutput);
   }
@@ -88,6 +92,8 @@ Result<Route> MatchRoute(std::string_view method, std::string_view target) {
   } else if (seg.size() == 2 && seg[1] == "runs") {
     Allow(route, method, method == "POST" ? "POST" : "GET,POST",
           method == "POST" ? RouteId::kRunCreate : RouteId::kRunList);
+  } else if (seg.size() == 3 && seg[1] == "admin" && seg[2] == "backup") {
+    Allow(route, method, "POST", RouteId::kAdminBackup);
   } else if (seg.size() >= 3 && seg[1] == "runs") {
     MatchRunRoute(route, method, seg);
   }

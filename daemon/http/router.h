@@ -24,6 +24,8 @@ enum class RouteId {
   kRunAction,       // POST /v1/runs/{id}/{next|pause|resume|cancel|retry|fork}
   kRunAutorun,      // PUT /v1/runs/{id}/autorun              -> run.autorun
   kRunEvents,       // GET /v1/runs/{id}/events               SSE, id = version
+  kRunDiff,         // GET /v1/runs/{id}/diff/{other}          folded from the log (tools/)
+  kAdminBackup,     // POST /v1/admin/backup {"dir"}          a store checkpoint
   kGlobalEvents,    // GET /v1/events                         SSE, id = position
   kNotFound,        // no such route: 404
   kMethodNotAllowed // the path exists, the method does not: 405 with `allow`
@@ -34,6 +36,7 @@ struct Route {
   bool head = false;        // a HEAD request (answered like GET, without a body)
   bool needs_auth = false;  // under /v1: the bearer token applies
   std::string run_id;       // {id}, percent-decoded
+  std::string other_run_id; // kRunDiff: {other}
   std::string action;       // kRunAction: "next", "pause", …
   std::uint64_t step_index = 0;
   std::string path;         // kStatic: the decoded path, e.g. "/css/app.css"

@@ -13,7 +13,7 @@ namespace {
 
 std::atomic<Level> g_threshold{Level::kInfo};
 std::atomic<bool> g_json{false};
-std::mutex g_mu;
+std::mutex g_mu;  // guards stderr writes, so lines never interleave
 
 std::string_view Name(Level l) {
   switch (l) {
@@ -25,10 +25,20 @@ std::string_view Name(Level l) {
   return "info";
 }
 
+// A text value is quoted when it would not read back as one word.
+void AppendTextValue(std::string& out, std::string_view v) {
+  const bool plain = !v.empty() && v.find_first_of(" \"=\n\t") == std::string_view::npos;
+  if (plain) {
+    out += v;
+  } else {
+    AppendJsonString(out, v);
+  }
+}
+
 }  // namespace
 
 Level ParseLevel(std::string_view name) {
-  if (name == "debug") return Level::kDebug;
+  if (name == "debug" || name == "trace") return Level::kDebug;
   if (name == "warn") return Level::kWarn;
   if (name == "error") return Level::kError;
   return Level::kInfo;
@@ -39,16 +49,37 @@ void Configure(std::string_view level, std::string_view format) {
   g_json = format == "json";
 }
 
-void Write(Level level, std::string_view message) {
-  if (level < g_threshold.load()) return;
+bool Enabled(Level level) { return level >= g_threshold.load(); }
+
+std::string Format(Level level, std::string_view message, const Fields& fields, bool json,
+                   std::string_view at) {
   std::string line;
-  if (g_json) {
-    line = "{\"at\":\"" + NowString() + "\",\"level\":\"" + std::string(Name(level)) + "\",\"msg\":";
+  if (json) {
+    line = "{\"at\":\"" + std::string(at) + "\",\"level\":\"" + std::string(Name(level)) + "\",\"msg\":";
     AppendJsonString(line, message);
-    line += "}\n";
+    for (const auto& [k, v] : fields) {
+      line += ',';
+      AppendJsonString(line, k);
+      line += ':';
+      AppendJsonString(line, v);
+    }
+    line += "}";
   } else {
-    line = NowString() + " " + std::string(Name(level)) + " " + std::string(message) + "\n";
+    line = std::string(at) + " " + std::string(Name(level)) + " " + std::string(message);
+    for (const auto& [k, v] : fields) {
+      line += ' ';
+      line += k;
+      line += '=';
+      AppendTextValue(line, v);
+    }
   }
+  return line;
+}
+
+void Write(Level level, std::string_view message, const Fields& fields) {
+  if (!Enabled(level)) return;
+  std::string line = Format(level, message, fields, g_json.load(), NowString());
+  line += '\n';
   std::lock_guard lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);

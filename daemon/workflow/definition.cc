@@ -39,6 +39,18 @@ Status ReadUint32(const boost::json::object& obj, std::string_view key, std::uin
   return Status::Ok();
 }
 
+// Reads an optional boolean member.
+Status ReadBool(const boost::json::object& obj, std::string_view key, bool* out) {
+  const auto* v = obj.if_contains(key);
+  if (v == nullptr) return Status::Ok();
+  const auto* b = v->if_bool();
+  if (b == nullptr) {
+    return Status::BadRequest("step definition: \"" + std::string(key) + "\" must be a boolean");
+  }
+  *out = *b;
+  return Status::Ok();
+}
+
 Status ReadArgv(const boost::json::object& obj, std::vector<std::string>* out) {
   const auto* v = obj.if_contains("argv");
   if (v == nullptr) return Status::Ok();
@@ -79,6 +91,7 @@ boost::json::object ToJson(const StepDefinition& step) {
   obj["max_attempts"] = step.max_attempts;
   obj["timeout_s"] = step.timeout_s;
   obj["params"] = step.params;
+  if (!step.repeatable) obj["repeatable"] = false;
   return obj;
 }
 
@@ -99,6 +112,7 @@ Result<StepDefinition> StepFromJson(const boost::json::value& json) {
   FL_RETURN_IF_ERROR(ReadString(*obj, "foreach", &step.foreach));
   FL_RETURN_IF_ERROR(ReadUint32(*obj, "max_attempts", &step.max_attempts));
   FL_RETURN_IF_ERROR(ReadUint32(*obj, "timeout_s", &step.timeout_s));
+  FL_RETURN_IF_ERROR(ReadBool(*obj, "repeatable", &step.repeatable));
   if (step.max_attempts == 0) {
     return Status::BadRequest("step definition: \"max_attempts\" must be at least 1");
   }

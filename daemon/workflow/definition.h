@@ -28,6 +28,10 @@ struct StepDefinition {
   std::string foreach;
   std::uint32_t max_attempts = 1;  // retryable failures only
   std::uint32_t timeout_s = 0;     // 0: engine.step_timeout_s
+  // Safe to run again when a daemon crash left an attempt's outcome unknown. false (a
+  // step with side effects: posting, paying, publishing) makes such a step wait for a
+  // person (run.retry) instead of being started again.
+  bool repeatable = true;
   boost::json::object params;      // free-form, passed as step.params
 
   bool operator==(const StepDefinition&) const = default;
@@ -43,7 +47,8 @@ struct WorkflowDefinition {
 };
 
 // The stored form of a step: {name, executor, max_attempts, timeout_s, params} plus
-// action, argv, workdir, prompt, model and foreach when they are not empty.
+// action, argv, workdir, prompt, model and foreach when they are not empty, and
+// "repeatable": false when it is false (a stored step without it is repeatable).
 // StepFromJson(ToJson(s)) == s and ToJson(StepFromJson(ToJson(s))) == ToJson(s).
 // StepFromJson refuses wrong types and missing name/executor (BadRequest) and ignores
 // keys it does not know, so runs stored by a newer daemon still load.

@@ -109,6 +109,15 @@ class Parser {
     return Status::Ok();
   }
 
+  Status Boolean(const toml::table& t, std::string_view key, bool* out) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* b = node->as_boolean();
+    if (b == nullptr) return Error(*node, "'" + std::string(key) + "' must be true or false");
+    *out = b->get();
+    return Status::Ok();
+  }
+
   Status Step(const toml::table& t, StepDefinition* step);
   Status Foreach(const toml::table& t, const StepDefinition& step,
                  const std::vector<StepDefinition>& earlier);
@@ -127,7 +136,8 @@ Status Parser::StepKeys(const toml::table& t, const std::string& executor) {
   static const std::map<std::string_view, std::string_view> kOnlyFor = {
       {"action", "builtin"}, {"argv", "exec"}, {"prompt", "llm"}, {"model", "llm"}};
   static constexpr std::string_view kCommon[] = {"name",         "executor",  "foreach",
-                                                 "max_attempts", "timeout_s", "params"};
+                                                 "max_attempts", "timeout_s", "params",
+                                                 "repeatable"};
   for (const auto& [key, node] : t) {
     if (std::find(std::begin(kCommon), std::end(kCommon), key.str()) != std::end(kCommon)) {
       continue;
@@ -202,6 +212,7 @@ Status Parser::Step(const toml::table& t, StepDefinition* step) {
   FL_RETURN_IF_ERROR(String(t, "foreach", false, &step->foreach));
   FL_RETURN_IF_ERROR(Integer(t, "max_attempts", 1, kMaxAttempts, &step->max_attempts));
   FL_RETURN_IF_ERROR(Integer(t, "timeout_s", 1, kMaxTimeoutS, &step->timeout_s));
+  FL_RETURN_IF_ERROR(Boolean(t, "repeatable", &step->repeatable));
   if (const toml::node* params = t.get("params")) {
     if (!params->is_table()) return Error(*params, "'params' must be a table");
     auto json = ToJsonValue(*params);

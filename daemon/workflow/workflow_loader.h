@@ -13,6 +13,8 @@
 //   foreach = "steps.scenes.scenes"  # optional, kept verbatim
 //   max_attempts = 3                 # optional, 1..100, default 1
 //   timeout_s = 300                  # optional, 1..604800, default engine.step_timeout_s
+//   repeatable = false               # optional boolean, default true: false = not safe to
+//                                    #   run again after a crash (waits for run.retry)
 //   params = { temperature = 0.2 }   # optional table, passed as step.params (JSON)
 //
 // Any other key is refused. Every error is BadRequest naming "file:line: …". Exec steps

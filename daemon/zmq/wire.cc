@@ -1,6 +1,8 @@
 #include "daemon/zmq/wire.h"
 
+#include <cmath>
 #include <exception>
+#include <string>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -42,6 +44,30 @@ Status OptionalString(const json::object& obj, std::string_view name, std::strin
   return Status::Ok();
 }
 
+// Boost.JSON reads a number too large for a double (1e400) as infinity, and would write
+// it back as `Infinity`, which is not JSON: such a request is refused. Sets `path` to
+// where the first one is (e.g. ".args.input.n").
+bool FindNonFinite(const json::value& v, std::string* path) {
+  if (v.is_double()) return !std::isfinite(v.get_double());
+  if (v.is_array()) {
+    const json::array& a = v.get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (FindNonFinite(a[i], path)) {
+        *path = "[" + std::to_string(i) + "]" + *path;
+        return true;
+      }
+    }
+  } else if (v.is_object()) {
+    for (const auto& [name, x] : v.get_object()) {
+      if (FindNonFinite(x, path)) {
+        *path = "." + std::string(name) + *path;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 Status FillRequest(json::object& obj, WireRequest* req) {
   const json::value* cmd = obj.if_contains("cmd");
   if (cmd == nullptr) return Status::BadRequest("request has no 'cmd' field");
@@ -78,6 +104,10 @@ Result<WireRequest> ParseWireRequest(std::string_view body, json::value* id_out)
   if (!parsed.is_object()) {
     return Status::BadRequest(std::string("request must be a JSON object, got ") +
                               KindName(parsed.kind()));
+  }
+  if (std::string path; FindNonFinite(parsed, &path)) {
+    return Status::BadRequest("request has a number too large for a double at '" +
+                              path.substr(1) + "'");
   }
   json::object& obj = parsed.get_object();
   WireRequest req;

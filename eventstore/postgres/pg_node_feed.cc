@@ -1,5 +1,9 @@
 #include "eventstore/postgres/pg_node_feed.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -26,7 +30,8 @@ NodeFeed::NodeFeed(const PostgresStoreOptions& options, std::uint64_t start, Rea
       read_all_(std::move(read_all)),
       last_position_(std::move(last_position)),
       publish_(std::move(publish)),
-      last_published_(start) {
+      last_published_(start),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -36,7 +41,15 @@ NodeFeed::~NodeFeed() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);  // ends a wait on the connection at once
   thread_.join();
+  ::close(wake_fd_);
+}
+
+bool NodeFeed::Stopping() {
+  std::lock_guard lock(stop_mu_);
+  return stopping_;
 }
 
 void NodeFeed::PublishThrough(const EventList& own) {
@@ -68,17 +81,18 @@ void NodeFeed::Loop() {
   std::unique_ptr<pqxx::connection> conn;
   std::unique_ptr<WakeUp> wake;
   for (;;) {
-    {
-      std::lock_guard lock(stop_mu_);
-      if (stopping_) return;
-    }
+    if (Stopping()) return;
     bool broken = false;
     try {
       if (!conn) {
         conn = Connect(options_.url, options_.schema);
         wake = std::make_unique<WakeUp>(*conn, ChannelFor(options_.schema));
       }
-      conn->await_notification(1, 0);  // a commit anywhere, or a second passed
+      // A commit anywhere (the connection's socket), a stop (wake_fd_), or a second passed.
+      pollfd fds[2] = {{conn->sock(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      ::poll(fds, 2, 1000);
+      if (fds[1].revents != 0) return;
+      conn->get_notifs();
     } catch (const std::exception&) {
       wake.reset();
       conn.reset();

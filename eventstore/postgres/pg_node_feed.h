@@ -28,7 +28,7 @@ class NodeFeed {
   // the listening thread.
   NodeFeed(const PostgresStoreOptions& options, std::uint64_t start, ReadAllFn read_all,
            LastPositionFn last_position, PublishFn publish);
-  ~NodeFeed();  // stops the thread (within about a second)
+  ~NodeFeed();  // stops the thread at once
   NodeFeed(const NodeFeed&) = delete;
   NodeFeed& operator=(const NodeFeed&) = delete;
 
@@ -42,6 +42,7 @@ class NodeFeed {
   // wake-up goes on from there).
   void CatchUpLocked(std::uint64_t upto, const EventList* own);
   void Loop();
+  bool Stopping();
 
   const PostgresStoreOptions options_;
   const ReadAllFn read_all_;
@@ -54,6 +55,7 @@ class NodeFeed {
   std::mutex stop_mu_;  // guards stopping_
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  const int wake_fd_;  // an eventfd: written once by the destructor to end the wait
   std::thread thread_;
 };
 

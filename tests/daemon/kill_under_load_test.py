@@ -9,17 +9,19 @@ Pass, checked against the log after the last restart:
 - no key acted twice: a key appears in one run only, and each (index, attempt) of a run
   was started and ended at most once (0 duplicated);
 - versions are 1..n and the hash chain links every event to the one before;
-- what the daemon serves equals a fold of the log (cursor, version, status, autorun);
+- what the daemon serves equals a fold of the log (cursor, version, status, autorun), and
+  `forkline audit --data … --connect …` finds the whole store clean;
 - every run put on autorun by the load and left alone finishes `completed`;
 - every SSE subscriber, reconnecting with Last-Event-ID, saw a gapless, duplicate-free
   sequence (run streams: versions 1..n; the global stream: positions 1..last).
 
-Usage: FORKLINED=path/to/forklined kill_under_load_test.py [KILLS]   (default 30; the long
+Usage: FORKLINED=… FORKLINE_CLI=path/to/forkline kill_under_load_test.py [KILLS]   (default 30; the long
 tier, `make torture`, passes 200)."""
 import json
 import os
 import random
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -329,6 +331,18 @@ def main():
             got = {k: served[k] for k in want}
             if got != want:
                 failures.append("run %s: served %s, log says %s" % (r["id"], got, want))
+
+        # The auditor agrees: every chain, version, position, fork link and step order in
+        # the store, and every projection the daemon serves equals the fold of its log.
+        cli = os.environ.get("FORKLINE_CLI")
+        if cli:
+            audit = subprocess.run([cli, "audit", "--data", d.data, "--connect", d.endpoint],
+                                   capture_output=True, text=True, timeout=300)
+            if audit.returncode != 0:
+                failures.append("forkline audit exit %d:\n%s%s" % (
+                    audit.returncode, audit.stdout[-3000:], audit.stderr[-2000:]))
+        else:
+            failures.append("FORKLINE_CLI is not set: cannot run forkline audit")
 
         # Runs put on autorun by the load and never touched again finish.
         for rid in sorted(autorun_runs):

@@ -55,4 +55,15 @@ std::vector<WorkflowDefinition> CrashWorkflows() {
           Kind("fragile", {{}, {{"work_ms", 8}}, {{"flaky", true}}}, {1, 1, 3})};
 }
 
+std::vector<WorkflowDefinition> StepCrashWorkflows() {
+  std::vector<WorkflowDefinition> out;
+  for (const char* kind : {"mid_safe", "mid_unsafe"}) {
+    WorkflowDefinition def = Kind(kind, {{}, {{"hang", true}}, {}}, {1, 1, 1});
+    for (StepDefinition& s : def.steps) s.executor = "fake";
+    def.steps[1].repeatable = std::string(kind) == "mid_safe";
+    out.push_back(std::move(def));
+  }
+  return out;
+}
+
 }  // namespace forkline::testing

@@ -27,7 +27,13 @@ class CrashExecutor final : public Executor {
 };
 
 // "quick" (4 instant steps), "slowish" (3 steps of 3-12 ms, retried after a crash),
-// "fragile" (a step with one attempt, so a crash in it fails the run; a flaky step).
+// "fragile" (a step with one attempt, run again after a crash since interruptions do
+// not use up attempts; a flaky step).
 std::vector<WorkflowDefinition> CrashWorkflows();
+
+// The step-crash test's kinds, three steps on the executor "fake" with params
+// {"hang": true} on the middle one (max_attempts 1): "mid_safe" (repeatable) and
+// "mid_unsafe" (repeatable = false, as a step that posts or pays would be).
+std::vector<WorkflowDefinition> StepCrashWorkflows();
 
 }  // namespace forkline::testing

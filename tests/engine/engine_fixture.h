@@ -43,6 +43,13 @@ class FakeExecutor final : public Executor {
 
 WorkflowDefinition ThreeSteps(boost::json::object params_for_second = {});
 
+// The store every EngineTest runs on, fresh and empty (`dir` is an empty temporary folder
+// it may use): RocksDB in `dir` by default (a weak definition in engine_fixture.cc); a
+// test binary that also links engine_store_postgres.cc gets a fresh schema on the
+// PostgreSQL test server instead, so the same scenarios run against both backends.
+// Null (and a test failure) when it cannot open.
+std::unique_ptr<EventStore> OpenEngineTestStore(const std::string& dir);
+
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "daemon/engine/decider.h"
 #include "eventstore/canonical.h"
 
 namespace forkline::testing {
@@ -13,10 +14,16 @@ std::string Where(const Event& e) { return e.run_id + "/" + std::to_string(e.ver
 
 // RunToJson leaves these out; a projection must still agree on them.
 json::object Hidden(const RunState& s) {
+  // The retry policy's counts per step (decider.h WillRetry).
+  json::array counts;
+  for (const StepRecord& r : s.steps) {
+    counts.push_back(json::array{r.repeatable, r.failures, r.interruptions});
+  }
   return {{"autorun_on_resume", s.autorun_on_resume},
           {"in_flight", s.in_flight ? json::value(*s.in_flight) : json::value()},
           {"head_hash", s.head_hash},
-          {"last_error_code", s.last_error_code}};
+          {"last_error_code", s.last_error_code},
+          {"step_counts", std::move(counts)}};
 }
 
 std::string Diff(const std::string& what, const json::value& live, const json::value& folded) {
@@ -115,10 +122,7 @@ bool MovingByItself(const RunState& s, const EventList& history) {
   const bool movable = s.status == RunStatus::kQueued || s.status == RunStatus::kRunning;
   if (s.autorun && movable && s.cursor < s.total_steps()) return true;
   if (history.empty() || history.back()->type != events::kStepFailed) return false;
-  const json::value d = json::parse(history.back()->data);
-  const auto index = d.at("index").to_number<std::uint32_t>();
-  return s.status == RunStatus::kRunning && d.at("retryable").as_bool() &&
-         d.at("attempt").to_number<std::uint32_t>() < s.steps.at(index).max_attempts;
+  return RetryDue(s);
 }
 
 std::string EventLedger::Record(const EventList& history) {

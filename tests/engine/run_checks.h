@@ -50,8 +50,8 @@ std::string CheckRunJson(const boost::json::object& live, const EventList& histo
                          RunDetail detail);
 
 // The engine still moves the run by itself: a step is in flight, autorun has steps
-// left on a queued or running run, or a retry is due (the last event is a retryable
-// step.failed with attempts left on a running run: the next attempt follows a backoff).
+// left on a queued or running run, or a retry is due (the last event is a step.failed
+// the engine retries, RetryDue: the next attempt follows a backoff).
 bool MovingByItself(const RunState& live, const EventList& history);
 
 // Events are immutable: every event read is byte-for-byte (canonical JSON) what it was

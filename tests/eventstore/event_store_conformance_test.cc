@@ -134,6 +134,36 @@ TEST_P(EventStoreConformance, ForkOfForkAndPagedReads) {
   }
 }
 
+TEST_P(EventStoreConformance, VisitStreamSeesWhatReadStreamReturns) {
+  AppendN("a", 4);
+  ASSERT_OK(store_->Append(ForkReq("b", "a", 2, {Ev("run.forked")})));  // b: a1 a2 b3
+  AppendN("b", 2);                                                       // b4 b5
+  for (std::uint64_t after = 0; after <= 5; ++after) {
+    for (const std::size_t limit : {std::size_t{1}, std::size_t{2}, std::size_t{3}, SIZE_MAX}) {
+      auto read = store_->ReadStream("b", after, limit);
+      ASSERT_OK(read);
+      std::vector<std::string> visited;
+      ASSERT_OK(store_->VisitStream("b", after, limit, [&visited](const Event& e) {
+        visited.push_back(CanonicalJson(e, CanonicalForm::kFull));
+        return Status::Ok();
+      }));
+      std::vector<std::string> expected;
+      for (const auto& e : *read) expected.push_back(CanonicalJson(*e, CanonicalForm::kFull));
+      EXPECT_EQ(visited, expected) << "after " << after << ", limit " << limit;
+    }
+  }
+  // The visitor's error stops the visit and comes back.
+  int calls = 0;
+  const Status stop = store_->VisitStream("b", 0, SIZE_MAX, [&calls](const Event&) {
+    ++calls;
+    return calls == 2 ? Status::Internal("stop here") : Status::Ok();
+  });
+  EXPECT_EQ(stop.code(), Code::kInternal);
+  EXPECT_EQ(calls, 2);
+  const Status missing = store_->VisitStream("nope", 0, SIZE_MAX, [](const Event&) { return Status::Ok(); });
+  EXPECT_EQ(missing.code(), Code::kNotFound);
+}
+
 TEST_P(EventStoreConformance, ForkOfAForkInsideItsInheritedPrefix) {
   AppendN("s", 6);
   ASSERT_OK(store_->Append(ForkReq("f", "s", 5, {Ev("run.forked")})));  // f: s1..s5 f6

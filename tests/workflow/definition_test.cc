@@ -79,6 +79,7 @@ TEST(DefinitionTest, StepFromJsonRefusesBadShapes) {
            R"({"name": "a", "executor": "exec", "max_attempts": 0})",
            R"({"name": "a", "executor": "exec", "timeout_s": 5000000000})",
            R"({"name": "a", "executor": "exec", "params": []})",
+           R"({"name": "a", "executor": "exec", "repeatable": "no"})",
        }) {
     auto step = StepFromJson(boost::json::parse(text));
     EXPECT_FALSE(step.ok()) << text;
@@ -88,6 +89,23 @@ TEST(DefinitionTest, StepFromJsonRefusesBadShapes) {
   }
   EXPECT_FALSE(StepsFromJson(boost::json::parse(R"({})")).ok());
   EXPECT_FALSE(StepsFromJson(boost::json::parse(R"([{"name": "a"}])")).ok());
+}
+
+// A stored step without "repeatable" (every run recorded before the flag existed) is
+// repeatable; only false is written, so the stored form of other steps is unchanged.
+TEST(DefinitionTest, RepeatableDefaultsToTrueAndOnlyFalseIsStored) {
+  auto old = StepFromJson(boost::json::parse(R"({"name": "a", "executor": "exec",
+      "argv": ["x"], "max_attempts": 1, "timeout_s": 0, "params": {}})"));
+  ASSERT_OK(old);
+  EXPECT_TRUE(old->repeatable);
+  EXPECT_FALSE(ToJson(*old).contains("repeatable"));
+  StepDefinition post = *old;
+  post.repeatable = false;
+  const boost::json::object stored = ToJson(post);
+  EXPECT_EQ(stored.at("repeatable"), boost::json::value(false));
+  auto back = StepFromJson(stored);
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, post);
 }
 
 TEST(DefinitionTest, UnknownKeysAreIgnored) {

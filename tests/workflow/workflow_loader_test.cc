@@ -145,6 +145,29 @@ TEST_F(WorkflowLoaderTest, ErrorsNameFileAndLine) {
   EXPECT_THAT(ErrorOf(head), HasSubstr(At(2) + "missing 'executor'"));
 }
 
+TEST_F(WorkflowLoaderTest, RepeatableIsABooleanDefaultingToTrue) {
+  Write("x.toml", "kind = \"k\"\n"
+                  "[[steps]]\nname = \"a\"\nexecutor = \"llm\"\nprompt = \"p\"\n"
+                  "[[steps]]\nname = \"b\"\nexecutor = \"exec\"\nargv = [\"post\"]\n"
+                  "repeatable = false\n"
+                  "[[steps]]\nname = \"c\"\nexecutor = \"builtin\"\naction = \"novel.ingest\"\n"
+                  "repeatable = true\n");
+  auto defs = Load();
+  ASSERT_OK(defs);
+  ASSERT_EQ(defs->size(), 1u);
+  const auto& steps = defs->front().steps;
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_TRUE(steps[0].repeatable);
+  EXPECT_FALSE(steps[1].repeatable);
+  EXPECT_TRUE(steps[2].repeatable);
+
+  const std::string head = "kind = \"k\"\n[[steps]]\nname = \"a\"\n";  // lines 1-3
+  EXPECT_EQ(ErrorOf(head + "executor = \"exec\"\nargv = [\"x\"]\nrepeatable = \"no\"\n"),
+            At(6) + "'repeatable' must be true or false");
+  EXPECT_EQ(ErrorOf(head + "executor = \"llm\"\nprompt = \"p\"\nrepeatable = 0\n"),
+            At(6) + "'repeatable' must be true or false");
+}
+
 TEST_F(WorkflowLoaderTest, TopLevelErrors) {
   const std::string step = "[[steps]]\nname = \"a\"\nexecutor = \"llm\"\nprompt = \"p\"\n";
   EXPECT_EQ(ErrorOf("kind = \"Bad-Kind\"\n" + step),

@@ -46,6 +46,24 @@ TEST(WireTest, EncodesBothReplyShapes) {
                             "error":{"code":"not_found","message":"run r_x does not exist"}})"));
 }
 
+// Found by the zmq_request fuzz target: 1e400 parses as infinity and would be echoed
+// back as `Infinity`, which is not JSON.
+TEST(WireTest, NumbersBeyondADoubleAreRefused) {
+  for (const char* body : {R"({"cmd":"run.create","args":{"input":{"n":[1, 1e400]}}})",
+                           R"({"id":-1e999,"cmd":"run.get"})"}) {
+    json::value id;
+    auto r = ParseWireRequest(body, &id);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_EQ(r.status().code(), Code::kBadRequest);
+    EXPECT_NE(r.status().message().find("too large for a double"), std::string::npos);
+    EXPECT_NO_THROW(json::parse(EncodeWireReply(id, r.status())));
+  }
+  auto r = ParseWireRequest(R"({"cmd":"x","args":{"a":{"b":[0, 2e308]}}})", nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("'args.a.b[1]'"), std::string::npos) << r.status().message();
+  EXPECT_TRUE(ParseWireRequest(R"({"cmd":"x","args":{"a":1.5e308}})", nullptr).ok());
+}
+
 TEST(WireTest, IdForHandler) {
   EXPECT_EQ(IdForHandler(json::value("abc")), "abc");
   EXPECT_EQ(IdForHandler(json::value(12)), "12");
