@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "bench/bench_client.h"
 #include "bench/bench_util.h"
 #include "bench/daemon_process.h"
 #include "bench/sse_subscribers.h"
@@ -43,17 +44,7 @@ struct Samples {
   void Add(const Samples& o) { us.insert(us.end(), o.us.begin(), o.us.end()); }
 };
 
-CommandClientOptions Options(const std::string& endpoint) {
-  CommandClientOptions o;
-  o.endpoint = endpoint;
-  return o;
-}
-
-json::object MustCall(CommandClient& c, const std::string& cmd, json::object args) {
-  auto r = c.Call(cmd, std::move(args));
-  if (!r.ok()) throw std::runtime_error(cmd + ": " + r.status().ToString());
-  return std::move(r).value();
-}
+CommandClientOptions Options(const std::string& endpoint) { return ClientOptions(endpoint); }
 
 std::string CreateRun(CommandClient& c) {
   auto r = MustCall(c, "run.create", {{"kind", "novel_to_script"}, {"input", kTinyNovel}});

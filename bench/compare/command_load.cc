@@ -21,6 +21,7 @@
 
 #include <boost/json.hpp>
 
+#include "bench/bench_client.h"
 #include "bench/bench_util.h"
 #include "clients/lib/command_client.h"
 
@@ -72,12 +73,6 @@ void Drive(int clients, double seconds, Setup setup, Op op) {
   std::printf("{\"ops\": %.0f, \"seconds\": %.3f, \"per_s\": %.1f, \"p50_us\": %.1f, "
               "\"p99_us\": %.1f, \"max_us\": %.1f}\n",
               ops, wall, ops / wall, Percentile(all, 50), Percentile(all, 99), Percentile(all, 100));
-}
-
-json::object MustCall(client::CommandClient& c, const char* cmd, json::object args) {
-  auto r = c.Call(cmd, std::move(args));
-  if (!r.ok()) throw std::runtime_error(std::string(cmd) + ": " + r.status().ToString());
-  return std::move(r).value();
 }
 
 struct ForklineClient {

@@ -30,6 +30,7 @@
 
 #include <boost/json.hpp>
 
+#include "bench/bench_client.h"
 #include "bench/bench_util.h"
 #include "bench/daemon_process.h"
 #include "bench/sse_subscribers.h"
@@ -109,17 +110,7 @@ Result Measure(SseSubscribers& subs, int pid, long rss_before, int subscribers, 
   return r;
 }
 
-json::object MustCall(client::CommandClient& c, const char* cmd, json::object args) {
-  auto r = c.Call(cmd, std::move(args));
-  if (!r.ok()) throw std::runtime_error(std::string(cmd) + ": " + r.status().ToString());
-  return std::move(r).value();
-}
-
-client::CommandClientOptions Options(const std::string& endpoint) {
-  client::CommandClientOptions o;
-  o.endpoint = endpoint;
-  return o;
-}
+client::CommandClientOptions Options(const std::string& endpoint) { return ClientOptions(endpoint); }
 
 Result Forkline(int port, const std::string& endpoint, int pid, int n, int rate, int events) {
   client::CommandClient c(Options(endpoint));

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "eventstore/status.h"
 
@@ -18,6 +19,13 @@ struct CommandRequest {
   std::string key;           // idempotency key; empty when none
   std::string origin;        // "zmq" or "http", for logs and metrics
 };
+
+// True for the commands that append events (DESIGN §4): they may carry `key` and
+// `expect_version`; the others only read.
+inline bool IsMutatingCommand(std::string_view cmd) {
+  return cmd == "run.create" || cmd == "run.next" || cmd == "run.pause" || cmd == "run.resume" ||
+         cmd == "run.autorun" || cmd == "run.cancel" || cmd == "run.retry" || cmd == "run.fork";
+}
 
 // The `result` object of a successful reply, or the error.
 using CommandReply = Result<boost::json::object>;

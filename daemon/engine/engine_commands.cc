@@ -10,15 +10,6 @@
 namespace forkline {
 namespace json = boost::json;
 
-namespace {
-
-bool IsMutating(const std::string& cmd) {
-  return cmd == "run.create" || cmd == "run.next" || cmd == "run.pause" || cmd == "run.resume" ||
-         cmd == "run.autorun" || cmd == "run.cancel" || cmd == "run.retry" || cmd == "run.fork";
-}
-
-}  // namespace
-
 void Engine::Handle(CommandRequest request, ReplyFn reply) {
   boost::asio::post(io_, [this, request = std::move(request), reply = std::move(reply)]() mutable {
     Dispatch(std::move(request), std::move(reply));
@@ -27,7 +18,7 @@ void Engine::Handle(CommandRequest request, ReplyFn reply) {
 
 void Engine::Dispatch(CommandRequest req, ReplyFn reply) {
   const std::string& cmd = req.cmd;
-  if (!IsMutating(cmd)) {
+  if (!IsMutatingCommand(cmd)) {
     CommandReply r = Status::BadRequest("unknown command '" + cmd + "'");
     if (cmd == "run.get") r = DoGet(req.args);
     else if (cmd == "run.list") r = DoList(req.args);

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "daemon/api/json_numbers.h"
+
 namespace forkline {
 namespace json = boost::json;
 namespace {
@@ -20,6 +22,10 @@ Result<json::object> ParseBody(std::string_view body) {
   }
   json::value v = parser.release();
   if (!v.is_object()) return Status::BadRequest("request body must be a JSON object");
+  if (std::string path; FindNonFinite(v, &path)) {
+    return Status::BadRequest("request body has a number too large for a double at '" +
+                              path.substr(1) + "'");
+  }
   return std::move(v.as_object());
 }
 

@@ -12,11 +12,6 @@ namespace forkline {
 namespace json = boost::json;
 namespace {
 
-bool IsMutating(const std::string& cmd) {
-  return cmd == "run.create" || cmd == "run.next" || cmd == "run.pause" || cmd == "run.resume" ||
-         cmd == "run.autorun" || cmd == "run.cancel" || cmd == "run.retry" || cmd == "run.fork";
-}
-
 std::string StringArg(const json::object& o, std::string_view name) {
   const json::value* v = o.if_contains(name);
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
@@ -28,7 +23,7 @@ std::string ClientId(const std::string& id) { return id.size() <= 64 ? id : id.s
 }  // namespace
 
 void LoggingCommandHandler::Handle(CommandRequest request, ReplyFn reply) {
-  const bool mutating = IsMutating(request.cmd);
+  const bool mutating = IsMutatingCommand(request.cmd);
   const log::Level level = mutating ? log::Level::kInfo : log::Level::kDebug;
   char rid[32];
   std::snprintf(rid, sizeof rid, "rq-%llu",

@@ -1,11 +1,12 @@
 #include "daemon/zmq/wire.h"
 
-#include <cmath>
 #include <exception>
 #include <string>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "daemon/api/json_numbers.h"
 
 namespace forkline {
 namespace {
@@ -42,30 +43,6 @@ Status OptionalString(const json::object& obj, std::string_view name, std::strin
   }
   *out = std::string(v->get_string());
   return Status::Ok();
-}
-
-// Boost.JSON reads a number too large for a double (1e400) as infinity, and would write
-// it back as `Infinity`, which is not JSON: such a request is refused. Sets `path` to
-// where the first one is (e.g. ".args.input.n").
-bool FindNonFinite(const json::value& v, std::string* path) {
-  if (v.is_double()) return !std::isfinite(v.get_double());
-  if (v.is_array()) {
-    const json::array& a = v.get_array();
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (FindNonFinite(a[i], path)) {
-        *path = "[" + std::to_string(i) + "]" + *path;
-        return true;
-      }
-    }
-  } else if (v.is_object()) {
-    for (const auto& [name, x] : v.get_object()) {
-      if (FindNonFinite(x, path)) {
-        *path = "." + std::string(name) + *path;
-        return true;
-      }
-    }
-  }
-  return false;
 }
 
 Status FillRequest(json::object& obj, WireRequest* req) {

@@ -132,6 +132,10 @@ TEST_F(HttpApiTest, BadJsonBodiesNameTheProblem) {
   r = Call("POST", "/v1/runs", "[1,2]");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("must be a JSON object"), std::string::npos) << r.body;
+  // Read as infinity by the parser, it could only be written back as `Infinity`.
+  r = Call("POST", "/v1/runs", R"({"kind": "k", "input": {"n": [1, 1e400]}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("too large for a double at 'input.n[1]'"), std::string::npos) << r.body;
   EXPECT_TRUE(handler_.requests().empty());
 }
 
