@@ -74,12 +74,14 @@ def t_kill9_with_step_in_flight(_d):
         open(gate, "w").close()
         d.start()
         c = d.client()
-        s = d.sse("/v1/runs/%s/events?until=terminal" % run["id"], last_event_id=seen[-1]["id"])
+        # The last message may be a transient step.progress (no id): resume after the last
+        # event that has one.
+        durable = [e for e in seen if e["id"] is not None]
+        s = d.sse("/v1/runs/%s/events?until=terminal" % run["id"], last_event_id=durable[-1]["id"])
         try:
             rest = [e for e in s.rest(timeout=120) if e["id"] is not None]
         finally:
             s.close()
-        durable = [e for e in seen if e["id"] is not None]
         all_ids = [int(e["id"]) for e in durable + rest]
         assert all_ids == list(range(1, len(all_ids) + 1)), all_ids
         types = [e["event"] for e in rest]
