@@ -39,7 +39,7 @@ bench-compare: build
 clean:
 	rm -rf $(BUILD)
 
-# Long tier of the reliability tests (issue 8, docs/reliability.md): 1000 power losses,
+# Long tier of the reliability tests (issue 8, docs/RELIABILITY.md): 1000 power losses,
 # 100 injected I/O errors of each kind, the exec hardening and parent-death tests, and
 # 200 kill -9s of a loaded daemon.
 TORTURE_ITERATIONS ?= 1000
