@@ -1,6 +1,7 @@
 #include "daemon/novel/action_text.h"
 
 #include <algorithm>
+#include <array>
 #include <unordered_map>
 
 #include "daemon/novel/text_util.h"
@@ -99,33 +100,52 @@ bool TakesPlainForm(std::string_view previous) {
   return previous == "i" || previous == "you" || previous == "we" || previous == "they";
 }
 
-void MatchCase(std::string& word, std::string_view like) {
-  if (!like.empty() && text::IsUpper(like[0]) && !word.empty()) word[0] = text::ToUpper(word[0]);
-}
-
 // Narration without "(…)" asides, spaces tidied: no runs of spaces, no space before
-// ',' '.' ';' (what a dropped aside leaves).
-std::string DropAsides(std::string_view s) {
-  std::string out(s.size(), '\0');
+// ',' '.' ';' (what a dropped aside leaves), trimmed; written into `out` (whose memory
+// is reused from call to call), a view into it returned. Stops before the first byte of
+// word number `max_words` + 1 (words as FirstSentences counts them) and sets `*cut`:
+// the rest cannot change what FirstSentences keeps of a text that long.
+std::string_view DropAsides(std::string_view s, std::size_t max_words, std::string& out,
+                            bool* cut) {
+  // Bytes that need a second look; every other byte is copied as it is.
+  static constexpr std::array<bool, 256> kSpecial = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : {' ', '\n', '\t', '\r', '(', ')', ',', '.', ';'})
+      t[c] = true;
+    return t;
+  }();
+  out.resize(s.size());
+  char* o = out.data();
   std::size_t n = 0;  // bytes of `out` written
+  std::size_t words = 0;
   int depth = 0;
+  *cut = false;
   for (char c : s) {
+    if (!kSpecial[static_cast<unsigned char>(c)] && depth == 0) {
+      if ((n == 0 || text::IsSpace(o[n - 1])) && ++words > max_words) {
+        *cut = true;
+        break;
+      }
+      o[n++] = c;
+      continue;
+    }
     if (c == '(') ++depth;
     if (depth == 0) {
-      if (c == ' ' && (n == 0 || out[n - 1] == ' ')) {
+      if (c == ' ' && (n == 0 || o[n - 1] == ' ')) {
         // a run of spaces: keep the first
-      } else if ((c == ',' || c == '.' || c == ';') && n > 0 && out[n - 1] == ' ') {
-        out[n - 1] = c;
+      } else if ((c == ',' || c == '.' || c == ';') && n > 0 && o[n - 1] == ' ') {
+        o[n - 1] = c;
       } else {
-        out[n++] = c;
+        if (!text::IsSpace(c) && (n == 0 || text::IsSpace(o[n - 1])) && ++words > max_words) {
+          *cut = true;
+          break;
+        }
+        o[n++] = c;
       }
     }
     if (c == ')' && depth > 0) --depth;
   }
-  out.resize(n);
-  const std::string_view trimmed = text::Trim(out);
-  if (trimmed.size() == out.size()) return out;
-  return std::string(trimmed);
+  return text::Trim(std::string_view(o, n));
 }
 
 bool EndsSentence(std::string_view s, std::size_t i) {
@@ -160,44 +180,19 @@ std::string_view FirstSentences(std::string_view s, bool* period) {
   return cut;
 }
 
-std::string ToPresent(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  std::size_t copied = 0;
-  char previous[16] = {0};
-  std::size_t previous_size = 0;
-  char lower[16];
-  for (text::Word w = text::NextWord(s, 0); !w.text.empty(); w = text::NextWord(s, w.end)) {
-    const std::size_t n = std::min<std::size_t>(w.text.size(), sizeof(lower));
-    for (std::size_t i = 0; i < n; ++i)
-      lower[i] = text::ToLower(w.text[i]);
-    if (w.text.size() <= sizeof(lower)) {
-      std::string present =
-          PresentTense(std::string_view(lower, n), std::string_view(previous, previous_size));
-      if (!present.empty()) {
-        MatchCase(present, w.text);
-        out.append(s.substr(copied, w.begin - copied));
-        out += present;
-        copied = w.end;
-      }
-    }
-    std::copy(lower, lower + n, previous);
-    previous_size = n;
-  }
-  out.append(s.substr(copied));
-  return out;
-}
-
-}  // namespace
-
-std::string PresentTense(std::string_view word, std::string_view previous) {
+const text::WordShapes& PastShapes() {
   static const text::WordShapes kShapes = [] {
     text::WordShapes shapes;
     for (const auto& [past, forms] : PastTenses())
       shapes.Add(past);
     return shapes;
   }();
-  if (!kShapes.MayContain(word)) return {};  // not a past tense the table knows
+  return kShapes;
+}
+
+// PresentTense without the copy: a view of a static string, empty when `word` stays.
+std::string_view PresentForm(std::string_view word, std::string_view previous) {
+  if (!PastShapes().MayContain(word)) return {};  // not a past tense the table knows
   if (previous == "had" || previous == "have" || previous == "has" || previous == "to" ||
       previous == "been" || previous == "be" || previous == "the" || previous == "a" ||
       previous == "an" || previous == "his" || previous == "her" || previous == "its" ||
@@ -208,14 +203,65 @@ std::string PresentTense(std::string_view word, std::string_view previous) {
   const auto it = past.find(word);
   if (it == past.end()) return {};
   if (word == "was" && (previous == "i")) return "am";
-  return std::string(TakesPlainForm(previous) ? it->second.plain : it->second.third);
+  return TakesPlainForm(previous) ? it->second.plain : it->second.third;
+}
+
+// The first 16 bytes of `s` (or all of it) in lower case, in `buffer`.
+std::string_view LowerPrefix(std::string_view s, char (&buffer)[16]) {
+  const std::size_t n = std::min(s.size(), sizeof(buffer));
+  for (std::size_t i = 0; i < n; ++i)
+    buffer[i] = text::ToLower(s[i]);
+  return std::string_view(buffer, n);
+}
+
+std::string ToPresent(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  std::size_t copied = 0;
+  std::string_view previous_word;  // as written; lowered only when a verb needs it
+  char lower[16];
+  char previous[16];
+  const text::WordShapes& shapes = PastShapes();
+  for (text::Word w = text::NextWord(s, 0); !w.text.empty(); w = text::NextWord(s, w.end)) {
+    const std::string_view word = w.text;
+    // Most words are no past tense: tell by their ends, before lowering them.
+    if (word.size() <= sizeof(lower) &&
+        shapes.MayContain(word.size(), text::ToLower(word.front()), text::ToLower(word.back()))) {
+      const std::string_view present =
+          PresentForm(LowerPrefix(word, lower), LowerPrefix(previous_word, previous));
+      if (!present.empty()) {
+        out.append(s.substr(copied, w.begin - copied));
+        out.push_back(text::IsUpper(word[0]) ? text::ToUpper(present[0]) : present[0]);
+        out.append(present.substr(1));
+        copied = w.end;
+      }
+    }
+    previous_word = word;
+  }
+  out.append(s.substr(copied));
+  return out;
+}
+
+}  // namespace
+
+std::string PresentTense(std::string_view word, std::string_view previous) {
+  return std::string(PresentForm(word, previous));
 }
 
 std::string CondenseAction(std::string_view narration) {
-  const std::string plain = DropAsides(narration);
+  // Most narration is longer than an action block: read only its first words, and the
+  // whole of it only when FirstSentences would keep everything.
+  thread_local std::string buffer;  // this runs for every paragraph of narration
+  bool cut = false;
+  std::string_view plain = DropAsides(narration, kMaxActionWords + 1, buffer, &cut);
   if (!text::HasWords(plain, 1)) return {};
   bool period = false;
-  std::string out = ToPresent(FirstSentences(plain, &period));
+  std::string_view kept = FirstSentences(plain, &period);
+  if (cut && kept.size() == plain.size()) {
+    plain = DropAsides(narration, static_cast<std::size_t>(-1), buffer, &cut);
+    kept = FirstSentences(plain, &period);
+  }
+  std::string out = ToPresent(kept);
   if (period) out.push_back('.');
   return out;
 }

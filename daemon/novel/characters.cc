@@ -69,8 +69,8 @@ void CountMentions(const ChapterParagraphs& chapters, const Cast& cast,
                    std::unordered_map<std::string, std::size_t>& by_raw) {
   for (const auto& chapter : chapters) {
     for (std::string_view p : chapter) {
-      for (std::size_t i = 0; i < p.size(); ++i) {
-        if (!text::IsUpper(p[i]) || (i > 0 && text::IsLetter(p[i - 1]))) continue;
+      for (std::size_t i = text::NextCapitalStart(p, 0); i != std::string_view::npos;
+           i = text::NextCapitalStart(p, i + 1)) {
         auto m = NameAt(p, i, false);
         if (!m || m->name.empty()) continue;
         if (cast.Knows(m->name)) ++by_raw[m->name];

@@ -2,6 +2,10 @@
 
 #include <set>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "daemon/novel/text_util.h"
 
 namespace forkline {
@@ -12,39 +16,62 @@ constexpr std::size_t kActionWidth = 61;
 constexpr std::size_t kDialogueWidth = 35;
 constexpr std::size_t kParentheticalWidth = 25;
 
+// Whether the pair (a, b) may not stand in a plain line: two spaces, or the marks of a
+// boneyard ("/*", "*/") or a note ("[[", "]]").
+constexpr bool IsMarkPair(char a, char b) {
+  return (a == ' ' && b == ' ') || (a == '*' && b == '/') || (a == '/' && b == '*') ||
+         (a == '[' && b == '[') || (a == ']' && b == ']');
+}
+
 // One line of plain text: no newlines, no boneyard or note marks, single spaces.
+// Checked 16 bytes at a time: the screenplay's whole text passes through here.
 bool IsPlainLine(std::string_view s) {
   if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
-  char prev = 0;
-  for (char c : s) {
-    if (c == '\n' || c == '\r' || c == '\t' || (c == ' ' && prev == ' ') ||
-        (c == '*' && prev == '/') || (c == '/' && prev == '*') || (c == '[' && prev == '[') ||
-        (c == ']' && prev == ']')) {
-      return false;
-    }
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  for (; i + 17 <= s.size(); i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i + 1));
+    const __m128i breaks = _mm_or_si128(_mm_or_si128(eq(a, '\n'), eq(a, '\r')), eq(a, '\t'));
+    const __m128i pairs = _mm_or_si128(
+        _mm_or_si128(_mm_and_si128(eq(a, ' '), eq(b, ' ')),
+                     _mm_or_si128(_mm_and_si128(eq(a, '*'), eq(b, '/')),
+                                  _mm_and_si128(eq(a, '/'), eq(b, '*')))),
+        _mm_or_si128(_mm_and_si128(eq(a, '['), eq(b, '[')), _mm_and_si128(eq(a, ']'), eq(b, ']'))));
+    if (_mm_movemask_epi8(_mm_or_si128(breaks, pairs)) != 0) return false;
+  }
+#endif
+  char prev = i > 0 ? s[i - 1] : 0;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\n' || c == '\r' || c == '\t' || IsMarkPair(prev, c)) return false;
     prev = c;
   }
   return true;
 }
 
-std::string OneLine(std::string_view s) {
-  if (IsPlainLine(s)) return std::string(s);
-  std::string out;
+// `s` as one plain line: `s` itself when it is one already, else a cleaned copy in
+// `scratch` (newlines and runs of spaces to one space, marks split apart).
+std::string_view OneLine(std::string_view s, std::string& scratch) {
+  if (IsPlainLine(s)) return s;
+  std::string& out = scratch;
+  out.clear();
   out.reserve(s.size());
   for (char c : text::Trim(s)) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
-    if ((c == '*' && !out.empty() && out.back() == '/') ||
-        (c == '/' && !out.empty() && out.back() == '*') ||
-        (c == '[' && !out.empty() && out.back() == '[') ||
-        (c == ']' && !out.empty() && out.back() == ']')) {
-      out.push_back(' ');
-    }
+    if (!out.empty() && c != ' ' && IsMarkPair(out.back(), c)) out.push_back(' ');
     out.push_back(c);
   }
   while (!out.empty() && out.back() == ' ')
     out.pop_back();
   return out;
+}
+
+std::string OneLine(std::string_view s) {
+  std::string scratch;
+  return std::string(OneLine(s, scratch));
 }
 
 bool LooksLikeHeading(std::string_view s) {
@@ -56,18 +83,13 @@ bool LooksLikeHeading(std::string_view s) {
   return false;
 }
 
-// An action line forced to stay action ("!") when it would parse as another element.
-std::string ActionLine(std::string_view s) {
-  std::string line = OneLine(s);
-  if (line.empty()) return line;
+// An action line that would parse as another element is forced to stay action ("!").
+bool NeedsActionMark(std::string_view line) {
   const char c = line[0];
   const bool special = c == '!' || c == '@' || c == '~' || c == '=' || c == '#' || c == '.' ||
                        c == '>' || c == '[' || c == '\\';
-  if (special || LooksLikeHeading(line) || text::EndsWith(line, "TO:") ||
-      text::StartsWith(line, "FADE ") || text::StartsWith(line, "CUT TO BLACK")) {
-    line.insert(0, "!");
-  }
-  return line;
+  return special || LooksLikeHeading(line) || text::EndsWith(line, "TO:") ||
+         text::StartsWith(line, "FADE ") || text::StartsWith(line, "CUT TO BLACK");
 }
 
 std::string CueLine(std::string_view cue) {
@@ -87,10 +109,9 @@ std::string CueLine(std::string_view cue) {
   return forced ? "@" + line : line;
 }
 
-std::string DialogueLine(std::string_view s) {
-  std::string line = OneLine(s);
-  if (!line.empty() && line[0] == '(' && line.back() == ')') line.insert(0, "\\");
-  return line;
+// A dialogue line that would parse as a parenthetical is escaped ("\\").
+bool NeedsDialogueEscape(std::string_view line) {
+  return !line.empty() && line[0] == '(' && line.back() == ')';
 }
 
 std::string HeadingLine(std::string_view heading) {
@@ -132,6 +153,7 @@ std::string Render(const TitlePage& title_page, const std::vector<Scene>& scenes
   RenderTitlePage(title_page, out);
   ScreenplayStats st;
   std::size_t lines = 0;
+  std::string scratch;  // a line that needed cleaning
   for (const Scene& scene : scenes) {
     out += HeadingLine(scene.heading);
     out += "\n\n";
@@ -142,33 +164,38 @@ std::string Render(const TitlePage& title_page, const std::vector<Scene>& scenes
       if (e.type == "parenthetical") {
         out += CueLine(e.character);
         out += '\n';
-        out += OneLine(e.text);
+        out += OneLine(e.text, scratch);
         out += '\n';
         open_cue = e.character;
         lines += 1 + WrappedLines(e.text.size(), kParentheticalWidth);
         continue;
       }
       if (e.type == "dialogue") {
-        const std::string line = DialogueLine(e.text);
+        const std::string_view line = OneLine(e.text, scratch);
         if (line.empty()) continue;
         if (open_cue != e.character) {
           out += CueLine(e.character);
           out += '\n';
         }
+        const bool escape = NeedsDialogueEscape(line);
+        if (escape) out += '\\';
         out += line;
         out += "\n\n";
-        lines += (open_cue != e.character ? 1 : 0) + WrappedLines(line.size(), kDialogueWidth) + 1;
+        lines += (open_cue != e.character ? 1 : 0) +
+                 WrappedLines(line.size() + (escape ? 1 : 0), kDialogueWidth) + 1;
         open_cue = {};
         ++st.dialogue_lines[std::string(e.character)];
         st.words += text::CountWords(line);
         continue;
       }
       if (!open_cue.empty()) out += "\n", open_cue = {};
-      const std::string line = e.type == "transition" ? OneLine(e.text) : ActionLine(e.text);
+      const std::string_view line = OneLine(e.text, scratch);
       if (line.empty()) continue;
+      const bool mark = e.type != "transition" && NeedsActionMark(line);
+      if (mark) out += '!';
       out += line;
       out += "\n\n";
-      lines += WrappedLines(line.size(), kActionWidth) + 1;
+      lines += WrappedLines(line.size() + (mark ? 1 : 0), kActionWidth) + 1;
       st.words += text::CountWords(line);
     }
     if (!open_cue.empty()) out += "\n";

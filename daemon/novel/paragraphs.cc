@@ -50,7 +50,7 @@ void AppendLine(std::string& para, std::string_view line) {
                         !line.empty() && text::IsLower(line[0]);
     if (!hyphen) para.push_back(' ');
   }
-  if (line.find("  ") == std::string_view::npos) {
+  if (text::FindDoubled(line, ' ') == std::string_view::npos) {
     para.append(line);
     return;
   }

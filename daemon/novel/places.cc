@@ -99,50 +99,75 @@ bool IsMotionVerb(std::string_view w) {
   return kVerbs.count(w) != 0;
 }
 
-const WordRole* RoleOf(std::string_view w) {
-  static const auto kRoles = [] {
-    std::unordered_map<std::string, WordRole> roles;
+namespace {
+
+// The lexicon of RoleOf: every word it knows, by view, and their shapes.
+struct RoleTable {
+  std::unordered_map<std::string, WordRole> roles;
+  std::unordered_map<std::string_view, const WordRole*> by_view;  // into `roles`
+  text::WordShapes shapes;
+  std::size_t shortest_place = 0;  // bytes of the shortest word with a setting
+};
+
+const RoleTable& Roles() {
+  static const RoleTable kTable = [] {
+    RoleTable t;
     for (const auto& [word, setting] : Settings())
-      roles[std::string(word)].setting = setting;
+      t.roles[std::string(word)].setting = setting;
     for (std::string_view word :
          {"night",     "midnight", "moon",     "moonlight", "candle",   "candles",
           "lamp",      "lamps",    "stars",    "evening",   "darkness", "dusk",
           "tonight",   "sun",      "sunshine", "sunlight",  "morning",  "noon",
           "afternoon", "daylight", "day",      "breakfast", "dawn",     "today"}) {
-      roles[std::string(word)].daylight = DaylightOf(word);
+      t.roles[std::string(word)].daylight = DaylightOf(word);
     }
     for (std::string_view word :
          {"in", "into", "at", "to", "through", "across", "inside", "outside", "toward", "towards",
           "onto", "upon", "entered", "reached"}) {
-      roles[std::string(word)].preposition = true;
+      t.roles[std::string(word)].preposition = true;
     }
     for (std::string_view word :
          {"found", "came", "entered", "went", "reached", "arrived", "walked", "ran", "stepped",
           "wandered", "returned", "led", "hurried", "got", "crept", "climbed", "drove", "rode"}) {
-      roles[std::string(word)].motion = true;
+      t.roles[std::string(word)].motion = true;
     }
-    return roles;
+    for (const auto& [word, role] : t.roles) {
+      t.by_view[word] = &role;
+      t.shapes.Add(word);
+      if (role.setting != Setting::kNone &&
+          (t.shortest_place == 0 || word.size() < t.shortest_place)) {
+        t.shortest_place = word.size();
+      }
+    }
+    return t;
   }();
-  static const auto kByView = [] {
-    std::unordered_map<std::string_view, const WordRole*> by_view;
-    for (const auto& [word, role] : kRoles)
-      by_view[word] = &role;
-    return by_view;
-  }();
-  static const text::WordShapes kShapes = [] {
-    text::WordShapes shapes;
-    for (const auto& [word, role] : kRoles)
-      shapes.Add(word);
-    return shapes;
-  }();
-  if (w.size() < 2 || w.size() > 20) return nullptr;
-  if (w.find('-') == std::string_view::npos && !kShapes.MayContain(w)) return nullptr;
-  if (auto it = kByView.find(w); it != kByView.end()) return it->second;
-  const std::size_t dash = w.rfind('-');
-  if (dash == std::string_view::npos) return nullptr;
-  const auto it = kByView.find(w.substr(dash + 1));
-  return it != kByView.end() && it->second->setting != Setting::kNone ? it->second : nullptr;
+  return kTable;
 }
+
+// Offset just past the last '-' of `w`, or 0 when it has none. A plain loop: most
+// words are short and have none.
+std::size_t AfterLastDash(std::string_view w) {
+  std::size_t after = w.size();
+  while (after > 0 && w[after - 1] != '-')
+    --after;
+  return after;
+}
+
+}  // namespace
+
+const WordRole* RoleOf(std::string_view w) {
+  const RoleTable& t = Roles();
+  if (w.size() < 2 || w.size() > kMaxRoleWordBytes) return nullptr;
+  if (t.shapes.MayContain(w)) {
+    if (auto it = t.by_view.find(w); it != t.by_view.end()) return it->second;
+  }
+  const std::size_t after_dash = AfterLastDash(w);
+  if (after_dash == 0) return nullptr;
+  const auto it = t.by_view.find(w.substr(after_dash));
+  return it != t.by_view.end() && it->second->setting != Setting::kNone ? it->second : nullptr;
+}
+
+RoleFilter::RoleFilter() : shapes_(&Roles().shapes), min_dashed_size_(Roles().shortest_place + 2) {}
 
 bool OpensWithTimeJump(std::string_view p) {
   static constexpr std::array<std::string_view, 16> kOpeners = {
@@ -156,7 +181,7 @@ bool OpensWithTimeJump(std::string_view p) {
     buffer[i] = text::ToLower(p[i]);
   const std::string_view head(buffer, n);
   for (std::string_view o : kOpeners) {
-    if (text::StartsWith(head, o)) return true;
+    if (!head.empty() && head[0] == o[0] && text::StartsWith(head, o)) return true;
   }
   return false;
 }

@@ -31,9 +31,10 @@ ParagraphPlaces ReadPlaces(std::string_view p) {
   std::size_t last_motion = kMotionReach + 1;
   std::size_t last_preposition = kPrepositionReach + 1;
   char buffer[24];
+  const places::RoleFilter filter;
   for (text::Word w = text::NextWord(p, 0); !w.text.empty(); w = text::NextWord(p, w.end)) {
     ++last_motion, ++last_preposition;
-    if (w.text.size() > 20) continue;
+    if (!filter.MayHaveRole(w.text)) continue;  // most words: no need to lower them
     for (std::size_t i = 0; i < w.text.size(); ++i)
       buffer[i] = text::ToLower(w.text[i]);
     const std::string_view lower(buffer, w.text.size());

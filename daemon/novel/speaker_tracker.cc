@@ -93,8 +93,8 @@ void SpeakerTracker::NoteGender(const std::string& cue, std::string_view after) 
 
 void SpeakerTracker::NoteMentions(std::string_view narration) {
   if (cast_ == nullptr) return;
-  for (std::size_t i = 0; i < narration.size(); ++i) {
-    if (!text::IsUpper(narration[i]) || (i > 0 && text::IsLetter(narration[i - 1]))) continue;
+  for (std::size_t i = text::NextCapitalStart(narration, 0); i != std::string_view::npos;
+       i = text::NextCapitalStart(narration, i + 1)) {
     if (!cast_starts_.MayStartAt(narration, i)) continue;  // no name of the cast starts here
     std::size_t from = i;
     if (i >= 4 && narration.substr(i - 4, 4) == "the ") from = i - 4;

@@ -110,8 +110,12 @@ json::object ScriptsToJson(const std::vector<SceneScript>& scripts) {
     json::array elements;
     elements.reserve(s.elements.size());
     for (const Element& e : s.elements) {
-      elements.push_back(
-          json::object({{"type", e.type}, {"text", e.text}, {"character", e.character}}));
+      // Built in place: the screenplay has an element per paragraph and more.
+      json::object& o = elements.emplace_back(json::object()).get_object();
+      o.reserve(3);
+      o.emplace("type", e.type);
+      o.emplace("text", e.text);
+      o.emplace("character", e.character);
     }
     out.push_back(json::object({{"index", s.index},
                                 {"chapter", s.chapter},

@@ -1,6 +1,11 @@
 #include "daemon/novel/text_util.h"
 
 #include <array>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace forkline::text {
 
@@ -44,6 +49,65 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 
 namespace {
 
+#if defined(__SSE2__)
+// Space and letter-or-digit bytes of 16 bytes, as bit masks (bit i: byte i).
+struct ByteMasks {
+  unsigned space;
+  unsigned alnum;
+};
+
+ByteMasks Classify16(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i space = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+  // Bytes >= 0x80 are negative as signed bytes, so they fail both range tests here and
+  // count through their sign bit (movemask) instead.
+  const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                       _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
+  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+  const unsigned alnum = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit))) |
+                         static_cast<unsigned>(_mm_movemask_epi8(v));
+  return {static_cast<unsigned>(_mm_movemask_epi8(space)), alnum};
+}
+
+// Counts the words of `s` 64 bytes at a time, stopping soon after `limit` are found.
+// A word starts at a letter or digit whose nearest earlier space-or-alnum byte is a
+// space (or that has none). With A the alnum bits and S the space bits of a block,
+// "the last space-or-alnum byte up to bit i was a space" is the carry out of bit i of
+// ~A + S + carry-in: S bits generate a carry, the other bytes (~A & ~S) pass it on,
+// A bits stop it. So the sum's bit i, where A is set, is that state just before i.
+std::size_t CountUpTo(std::string_view s, std::size_t limit) {
+  std::size_t words = 0;
+  std::uint64_t carry = 1;  // the text starts as if after a space
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    std::uint64_t space = 0, alnum = 0;
+    // Past the end, bits stay clear: neither space nor alnum, they change no count.
+    for (unsigned k = 0; k < 4 && pos < s.size(); ++k, pos += 16) {
+      ByteMasks m;
+      if (pos + 16 <= s.size()) {
+        m = Classify16(s.data() + pos);
+      } else {
+        char tail[16] = {};
+        std::memcpy(tail, s.data() + pos, s.size() - pos);
+        m = Classify16(tail);
+      }
+      space |= static_cast<std::uint64_t>(m.space) << (16 * k);
+      alnum |= static_cast<std::uint64_t>(m.alnum) << (16 * k);
+    }
+    std::uint64_t sum = 0;
+    const bool c1 = __builtin_add_overflow(~alnum, space, &sum);
+    const bool c2 = __builtin_add_overflow(sum, carry, &sum);
+    carry = (c1 || c2) ? 1 : 0;
+    words += static_cast<std::size_t>(__builtin_popcountll(alnum & sum));
+    if (words >= limit) break;
+  }
+  return words;
+}
+#else
 // 1: space, 2: letter or digit, 0: anything else.
 constexpr std::array<unsigned char, 256> kWordClass = [] {
   std::array<unsigned char, 256> t{};
@@ -54,8 +118,7 @@ constexpr std::array<unsigned char, 256> kWordClass = [] {
   return t;
 }();
 
-// Counts the words of `s`, stopping soon after `limit` are found. Branch-free per byte:
-// CountWords runs over whole novels, several times.
+// Counts the words of `s`, stopping soon after `limit` are found.
 std::size_t CountUpTo(std::string_view s, std::size_t limit) {
   std::size_t words = 0;
   unsigned counted = 0;  // 1 when the current run of non-space bytes was counted already
@@ -68,6 +131,7 @@ std::size_t CountUpTo(std::string_view s, std::size_t limit) {
   }
   return words;
 }
+#endif
 
 }  // namespace
 
@@ -79,24 +143,6 @@ bool HasWords(std::string_view s, std::size_t n) {
   return CountUpTo(s, n) >= n;
 }
 
-Word NextWord(std::string_view s, std::size_t pos) {
-  while (pos < s.size() && !IsAlnum(s[pos]))
-    ++pos;
-  if (pos >= s.size()) return {{}, s.size(), s.size()};
-  std::size_t end = pos;
-  while (end < s.size()) {
-    const char c = s[end];
-    if (IsAlnum(c)) {
-      ++end;
-    } else if ((c == '\'' || c == '-') && end + 1 < s.size() && IsAlnum(s[end + 1])) {
-      end += 2;
-    } else {
-      break;
-    }
-  }
-  return {s.substr(pos, end - pos), pos, end};
-}
-
 std::vector<Word> Words(std::string_view s) {
   std::vector<Word> words;
   for (Word w = NextWord(s, 0); !w.text.empty(); w = NextWord(s, w.end))
@@ -104,8 +150,50 @@ std::vector<Word> Words(std::string_view s) {
   return words;
 }
 
+std::size_t FindDoubled(std::string_view s, char c) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i cc = _mm_set1_epi8(c);
+  for (; i + 17 <= s.size(); i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i + 1));
+    const unsigned pairs = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, cc), _mm_cmpeq_epi8(b, cc))));
+    if (pairs != 0) return i + static_cast<std::size_t>(__builtin_ctz(pairs));
+  }
+#endif
+  for (; i + 1 < s.size(); ++i) {
+    if (s[i] == c && s[i + 1] == c) return i;
+  }
+  return std::string_view::npos;
+}
+
+std::size_t NextCapitalStart(std::string_view s, std::size_t from) {
+  const auto starts_word = [&](std::size_t i) { return i == 0 || !IsLetter(s[i - 1]); };
+  std::size_t i = from;
+#if defined(__SSE2__)
+  // Capitals are a few bytes in a hundred: find them 16 bytes at a time.
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    unsigned upper = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(
+        _mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)))));
+    for (; upper != 0; upper &= upper - 1) {
+      const std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(upper));
+      if (starts_word(at)) return at;
+    }
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    if (IsUpper(s[i]) && starts_word(i)) return i;
+  }
+  return std::string_view::npos;
+}
+
 void WordShapes::Add(std::string_view w) {
-  if (const std::size_t at = Index(w); at != kUnfit) shapes_[at] |= 1u << (w.back() - 'a');
+  if (w.empty()) return;
+  if (const std::size_t at = Index(w.size(), w.front(), w.back()); at != kUnfit) {
+    shapes_[at] |= 1u << (w.back() - 'a');
+  }
 }
 
 std::vector<std::string_view> SplitOnBlankLines(std::string_view s) {

@@ -69,9 +69,36 @@ struct Word {
   std::size_t end = 0;
 };
 // The next word starting at or after `pos`, or an empty word (text.empty()) at the end.
-Word NextWord(std::string_view s, std::size_t pos);
+// Inline: every step walks whole novels a word at a time.
+inline Word NextWord(std::string_view s, std::size_t pos) {
+  const std::size_t n = s.size();
+  const char* d = s.data();
+  while (pos < n && !IsAlnum(d[pos]))
+    ++pos;
+  if (pos >= n) return {{}, n, n};
+  std::size_t end = pos + 1;
+  while (end < n) {
+    const char c = d[end];
+    if (IsAlnum(c)) {
+      ++end;
+    } else if ((c == '\'' || c == '-') && end + 1 < n && IsAlnum(d[end + 1])) {
+      end += 2;
+    } else {
+      break;
+    }
+  }
+  return {std::string_view(d + pos, end - pos), pos, end};
+}
 // Every word of `s`, in order.
 std::vector<Word> Words(std::string_view s);
+
+// The first i with s[i] == s[i + 1] == c, or std::string_view::npos. Faster than
+// find("cc") for a byte as common as ' ', which makes find() stop at every word.
+std::size_t FindDoubled(std::string_view s, char c);
+
+// The first i >= `from` where a capitalised word starts: s[i] is 'A'..'Z' and s[i - 1]
+// (if any) is no letter. std::string_view::npos when there is none.
+std::size_t NextCapitalStart(std::string_view s, std::size_t from);
 
 // A quick test in front of a small lexicon of lower-case words: false means "not one of
 // them" for sure, true means "look it up". Novels run every word past several lexicons;
@@ -80,8 +107,13 @@ class WordShapes {
  public:
   void Add(std::string_view word);
   bool MayContain(std::string_view word) const {
-    const std::size_t at = Index(word);
-    return at == kUnfit || (shapes_[at] >> (word.back() - 'a') & 1u) != 0;
+    return word.empty() || MayContain(word.size(), word.front(), word.back());
+  }
+  // The same test for a word of `size` bytes that starts with `first` and ends with
+  // `last`, e.g. the ends of a word lowered before the rest of it is.
+  bool MayContain(std::size_t size, char first, char last) const {
+    const std::size_t at = Index(size, first, last);
+    return at == kUnfit || (shapes_[at] >> (last - 'a') & 1u) != 0;
   }
 
  private:
@@ -89,11 +121,9 @@ class WordShapes {
   static constexpr std::size_t kUnfit = static_cast<std::size_t>(-1);
   // [length * 26 + first letter]: bit (last letter) set when a word of that shape was
   // added; kUnfit for words that are not 1..kMaxLength letters a..z at both ends.
-  static std::size_t Index(std::string_view w) {
-    if (w.empty() || w.size() > kMaxLength || !IsLower(w.front()) || !IsLower(w.back())) {
-      return kUnfit;
-    }
-    return w.size() * 26 + static_cast<std::size_t>(w.front() - 'a');
+  static std::size_t Index(std::size_t size, char first, char last) {
+    if (size == 0 || size > kMaxLength || !IsLower(first) || !IsLower(last)) return kUnfit;
+    return size * 26 + static_cast<std::size_t>(first - 'a');
   }
   std::array<std::uint32_t, (kMaxLength + 1) * 26> shapes_{};
 };

@@ -1,4 +1,6 @@
 // Normalisation, paragraphs, headings and chapters (the `ingest` step).
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "daemon/novel/chapter_heading.h"
@@ -6,6 +8,7 @@
 #include "daemon/novel/ingest.h"
 #include "daemon/novel/paragraphs.h"
 #include "daemon/novel/text_normalize.h"
+#include "daemon/novel/text_util.h"
 #include "tests/testutil/status_matchers.h"
 
 namespace forkline {
@@ -15,6 +18,58 @@ std::vector<std::string> Paragraphs(std::string_view text) {
   Result<std::vector<std::string>> r = SplitParagraphs(text, AbortCheck());
   EXPECT_TRUE(r.ok());
   return r.ok() ? *r : std::vector<std::string>{};
+}
+
+// The word count the vectorised CountWords must agree with, byte by byte.
+std::size_t CountWordsByBytes(std::string_view s) {
+  std::size_t words = 0;
+  bool counted = false;
+  for (char c : s) {
+    if (text::IsSpace(c)) {
+      counted = false;
+    } else if (text::IsAlnum(c) && !counted) {
+      ++words;
+      counted = true;
+    }
+  }
+  return words;
+}
+
+TEST(CountWords, AgreesWithAByteByByteCount) {
+  EXPECT_EQ(text::CountWords(""), 0u);
+  EXPECT_EQ(text::CountWords("  -- ... "), 0u);
+  EXPECT_EQ(text::CountWords("'Curiouser!' said Alice; \xC3\xA9t\xC3\xA9 x--y 42"), 6u);
+  const std::string alphabet = std::string(" \n\t\r.,'\"-aZz09@[`{") + "\x80\xC3\xFF";
+  std::mt19937 rng(5);
+  for (int round = 0; round < 3000; ++round) {
+    std::string s(rng() % 300, ' ');
+    for (char& c : s)
+      c = alphabet[rng() % alphabet.size()];
+    ASSERT_EQ(text::CountWords(s), CountWordsByBytes(s)) << "text: " << s;
+    const std::size_t n = rng() % 20;
+    ASSERT_EQ(text::HasWords(s, n), CountWordsByBytes(s) >= n) << "text: " << s;
+  }
+}
+
+TEST(TextScanners, AgreeWithPlainLoops) {
+  const std::string alphabet = "  aZ'-.\n\"Q\xC3";
+  std::mt19937 rng(9);
+  for (int round = 0; round < 3000; ++round) {
+    std::string s(rng() % 80, ' ');
+    for (char& c : s)
+      c = alphabet[rng() % alphabet.size()];
+    std::size_t doubled = std::string_view::npos;
+    for (std::size_t i = 0; i + 1 < s.size() && doubled == std::string_view::npos; ++i) {
+      if (s[i] == ' ' && s[i + 1] == ' ') doubled = i;
+    }
+    ASSERT_EQ(text::FindDoubled(s, ' '), doubled) << "text: " << s;
+    const std::size_t from = s.empty() ? 0 : rng() % s.size();
+    std::size_t capital = std::string_view::npos;
+    for (std::size_t i = from; i < s.size() && capital == std::string_view::npos; ++i) {
+      if (text::IsUpper(s[i]) && (i == 0 || !text::IsLetter(s[i - 1]))) capital = i;
+    }
+    ASSERT_EQ(text::NextCapitalStart(s, from), capital) << "text: " << s << " from " << from;
+  }
 }
 
 TEST(NormalizeText, LineEndsQuotesAndBom) {
