@@ -1,6 +1,7 @@
 #include "eventstore/rocksdb_event_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
@@ -40,6 +41,33 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::Internal(std::move(msg));
 }
 
+// Latches the first background error RocksDB reports (a flush or compaction whose write
+// or sync failed, e.g. ENOSPC) and turns RocksDB's own recovery from it off: the store
+// then refuses appends until a restart, as after a failed write of its own, instead of
+// acknowledging again once RocksDB has retried behind its back. Thread-safe.
+class BackgroundErrorLatch final : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status* error) override {
+    std::lock_guard lock(mu_);
+    if (error_.ok() && error != nullptr && !error->ok()) {
+      error_ = Status::Unavailable("background write failed; restart after fixing the cause: " +
+                                   FromRocks(*error, "flush or compaction").message());
+    }
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status /*error*/,
+                            bool* auto_recovery) override {
+    if (auto_recovery != nullptr) *auto_recovery = false;
+  }
+  Status error() {
+    std::lock_guard lock(mu_);
+    return error_;
+  }
+
+ private:
+  std::mutex mu_;  // guards error_
+  Status error_;
+};
+
 struct PendingAppend {
   AppendRequest request;
   EventStore::AppendCallback done;
@@ -48,8 +76,10 @@ struct PendingAppend {
 class RocksDbEventStore final : public EventStore {
  public:
   RocksDbEventStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
-                    const RocksDbStoreOptions& options)
-      : options_(options), db_(std::move(db)), cfs_(std::move(cfs)) {
+                    const RocksDbStoreOptions& options,
+                    std::shared_ptr<BackgroundErrorLatch> background)
+      : options_(options), db_(std::move(db)), cfs_(std::move(cfs)),
+        background_(std::move(background)) {
     last_position_ = ReadLastPosition();
     if (!options_.read_only) writer_ = std::thread([this] { WriterLoop(); });
   }
@@ -165,8 +195,11 @@ class RocksDbEventStore final : public EventStore {
   void Unsubscribe(std::uint64_t id) override { listeners_.Remove(id); }
 
   Status Health() override {
-    std::lock_guard lock(latch_mu_);
-    return latched_;
+    {
+      std::lock_guard lock(latch_mu_);
+      if (!latched_.ok()) return latched_;
+    }
+    return background_ != nullptr ? background_->error() : Status::Ok();
   }
 
   std::string_view Backend() const override { return "rocksdb"; }
@@ -262,6 +295,7 @@ class RocksDbEventStore final : public EventStore {
   // [0] default, [1] events, [2] global, [3] streams.
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   std::atomic<std::uint64_t> last_position_{0};
+  std::shared_ptr<BackgroundErrorLatch> background_;  // null for a read-only store
 
   std::mutex queue_mu_;  // guards queue_, stopping_
   std::condition_variable queue_cv_;
@@ -406,6 +440,11 @@ Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(const RocksDbStoreOpti
   db_options.info_log = rocks::StderrLogger();  // no LOG file on the store's disk
   if (options.env != nullptr) db_options.env = options.env;
   if (options.read_only) db_options.max_open_files = -1;  // required for secondaries
+  std::shared_ptr<BackgroundErrorLatch> background;
+  if (!options.read_only) {
+    background = std::make_shared<BackgroundErrorLatch>();
+    db_options.listeners.push_back(background);
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEventsCf, kGlobalCf, kStreamsCf}) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
@@ -428,7 +467,8 @@ Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(const RocksDbStoreOpti
   std::unique_ptr<rocksdb::DB> db(raw);
   if (!s.ok()) return FromRocks(s, "opening the store at " + options.path);
   return std::unique_ptr<EventStore>(
-      std::make_unique<RocksDbEventStore>(std::move(db), std::move(handles), options));
+      std::make_unique<RocksDbEventStore>(std::move(db), std::move(handles), options,
+                                          std::move(background)));
 }
 
 }  // namespace forkline

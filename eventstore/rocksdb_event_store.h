@@ -9,7 +9,8 @@
 // Crash semantics: one writer thread drains every pending append into one WriteBatch
 // written with sync=true (group commit); callers are acknowledged after that sync.
 // A batch is atomic in the WAL, so a torn batch is never visible after a crash.
-// A failed write or sync latches kUnavailable: later appends fail until reopened.
+// A failed write or sync latches kUnavailable: later appends fail until reopened. That
+// includes one in a background flush or compaction (RocksDB's own recovery is off).
 
 #include <cstddef>
 #include <functional>

@@ -8,12 +8,18 @@ namespace forkline::testing {
 
 void AckLedger::Add(const AppendResult& result) {
   std::lock_guard lock(mu_);
-  for (const auto& e : result.events) acked_.push_back({e->run_id, e->version, e->hash});
+  for (const auto& e : result.events) acked_.push_back({e->run_id, e->version, e->position, e->hash});
 }
 
 std::vector<AckedEvent> AckLedger::All() const {
   std::lock_guard lock(mu_);
   return acked_;
+}
+
+std::vector<AckedEvent> AckLedger::Since(std::size_t from) const {
+  std::lock_guard lock(mu_);
+  if (from >= acked_.size()) return {};
+  return std::vector<AckedEvent>(acked_.begin() + static_cast<std::ptrdiff_t>(from), acked_.end());
 }
 
 std::size_t AckLedger::size() const {
@@ -32,7 +38,8 @@ NewEvent MakeEvent(const std::string& run, std::size_t n) {
 
 WorkloadResult RunAppenders(EventStore& store, const std::string& prefix, int threads,
                             std::size_t max_appends, AckLedger& ledger,
-                            const std::function<void()>& on_ack) {
+                            const std::function<void()>& on_ack,
+                            const std::function<bool()>& failed) {
   std::mutex mu;
   WorkloadResult total;
   std::vector<std::thread> pool;
@@ -44,6 +51,7 @@ WorkloadResult RunAppenders(EventStore& store, const std::string& prefix, int th
       for (std::size_t n = 0; n < max_appends; ++n) {
         AppendRequest req{run, version, std::nullopt, {MakeEvent(run, n)}};
         if (n % 3 == 0) req.events.push_back(MakeEvent(run, n + 100000));
+        const bool sent_after_failure = failed && failed();
         std::promise<Status> done;
         store.AppendAsync(std::move(req), [&](Result<AppendResult> r) {
           if (r.ok()) {
@@ -61,6 +69,7 @@ WorkloadResult RunAppenders(EventStore& store, const std::string& prefix, int th
           return;
         }
         ++total.acked_appends;
+        if (sent_after_failure) ++total.acked_after_failure;
       }
     });
   }
