@@ -3,6 +3,7 @@
 #include <atomic>
 #include <charconv>
 
+#include "daemon/http/host_check.h"
 #include "daemon/http/http_session.h"
 #include "daemon/http/net.h"
 #include "daemon/http/server_state.h"
@@ -134,6 +135,7 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   if (listener_) return Status::Internal("http server already started");
+  FL_RETURN_IF_ERROR(CheckAllowedHosts(state_->options.allowed_hosts));
   auto listener = std::make_shared<Listener>(ioc_, state_);
   FL_RETURN_IF_ERROR(listener->Open(state_->options.bind));
   listener_ = std::move(listener);

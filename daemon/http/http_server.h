@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/api/command.h"
 #include "daemon/api/feed.h"
@@ -41,6 +42,14 @@ struct HttpOptions {
   std::size_t max_header_bytes = 16u << 10;
   // A connection idle (or a write stalled) this long is closed. Default: 60.
   int idle_timeout_s = 60;
+  // Once a request's first byte has arrived, its request line and headers must be
+  // complete within this many seconds (or idle_timeout_s, if shorter), or the
+  // connection is closed without a reply (slowloris). Default: 10.
+  int header_timeout_s = 10;
+  // Host header allow-list (daemon/http/host_check.h); a request with a Host outside
+  // it gets 403 with code `unauthorized`, on every route. Empty: any host. Default: {}
+  // (forklined fills in DefaultAllowedHosts for a loopback bind).
+  std::vector<std::string> allowed_hosts;
   // Frames an SSE stream may have queued; one more and the stream is closed (the
   // client resumes with Last-Event-ID). Default: 1024.
   std::size_t sse_queue_limit = 1024;

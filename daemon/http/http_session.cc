@@ -1,11 +1,13 @@
 #include "daemon/http/http_session.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <string>
 
 #include "daemon/api/auth.h"
 #include "daemon/http/history_routes.h"
+#include "daemon/http/host_check.h"
 #include "daemon/http/sse_session.h"
 #include "daemon/http/static_files.h"
 
@@ -14,6 +16,9 @@ namespace {
 
 constexpr std::size_t kDrainBytes = 64u << 10;
 constexpr std::chrono::seconds kDrainTime{5};
+// Bytes read at once while waiting for a request to start.
+constexpr std::size_t kFirstRead = 4096;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view BearerToken(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
@@ -27,6 +32,17 @@ std::string_view BearerToken(std::string_view authorization) {
 }
 
 bool IsSse(RouteId id) { return id == RouteId::kRunEvents || id == RouteId::kGlobalEvents; }
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -49,12 +65,58 @@ void HttpSession::Close() {
   net::post(stream_.get_executor(), [self = shared_from_this()] { self->DoClose(); });
 }
 
+// A request is read in three phases, each with its own deadline: its first bytes
+// (idle_timeout_s: a keep-alive connection may wait), the rest of the request line and
+// headers (header_timeout_s, or idle_timeout_s if shorter, so a slowloris client
+// trickling a byte at a time is cut off), then the body (idle_timeout_s). The parser
+// refuses headers over max_header_bytes and a Content-Length over max_body_bytes before
+// any body byte is read; a client that sent `Expect: 100-continue` gets `100 Continue`
+// only after that.
 void HttpSession::DoRead() {
   if (closed_) return;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
   parser_->body_limit(state_->options.max_body_bytes);
+  if (buffer_.size() > 0) return DoReadHeader();  // a pipelined request is already here
   stream_.expires_after(std::chrono::seconds(state_->options.idle_timeout_s));
+  stream_.async_read_some(buffer_.prepare(kFirstRead),
+                          beast::bind_front_handler(&HttpSession::OnFirstBytes,
+                                                    shared_from_this()));
+}
+
+void HttpSession::OnFirstBytes(beast::error_code ec, std::size_t bytes) {
+  if (ec == net::error::eof || ec == beast::error::timeout) return DoClose();
+  if (ec) return Fail(ec, "read");
+  buffer_.commit(bytes);
+  DoReadHeader();
+}
+
+void HttpSession::DoReadHeader() {
+  const int limit = std::min(state_->options.header_timeout_s, state_->options.idle_timeout_s);
+  stream_.expires_after(std::chrono::seconds(limit));
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::OnReadHeader,
+                                                    shared_from_this()));
+}
+
+void HttpSession::OnReadHeader(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout) return DoClose();
+  if (ec) return OnParseError(ec);
+  if (parser_->is_done()) return OnRead({}, 0);
+  stream_.expires_after(std::chrono::seconds(state_->options.idle_timeout_s));
+  const auto& head = parser_->get();
+  if (head.version() >= 11 && IEquals(head[http::field::expect], "100-continue")) {
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                       if (wec) return self->Fail(wec, "write");
+                       self->DoReadBody();
+                     });
+    return;
+  }
+  DoReadBody();
+}
+
+void HttpSession::DoReadBody() {
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
 }
@@ -97,6 +159,13 @@ void HttpSession::Handle(Request req) {
   version_ = req.version();
   keep_alive_ = req.keep_alive();
   head_ = false;
+  if (auto host = req.find(http::field::host);
+      host != req.end() && !HostAllowed(state_->options.allowed_hosts, host->value())) {
+    const std::string_view value = host->value();
+    return Send(ErrorReply(403, Code::kUnauthorized,
+                           "Host \"" + std::string(value.substr(0, 200)) +
+                               "\" is not allowed (http.allowed_hosts)"));
+  }
   auto matched = MatchRoute(req.method_string(), req.target());
   if (!matched.ok()) return Send(ErrorReply(matched.status()));
   Route& route = *matched;

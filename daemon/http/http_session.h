@@ -1,7 +1,8 @@
 #pragma once
 // One HTTP connection, as Beast's async servers do it: the session owns its stream,
 // buffer and parser, runs on its own strand, and stays alive while an operation holds
-// shared_from_this(). One request at a time (no pipelining); every read and write has
+// shared_from_this(). One request at a time (no pipelining); a request's headers must
+// arrive within the header timeout once it has begun, its body and every write within
 // the idle timeout; header and body sizes are limited by the parser. Command replies
 // arrive from any thread and are posted back onto the strand. An SSE request hands
 // the socket over to an SseSession. Internal to daemon/http.
@@ -31,6 +32,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   using Request = http::request<http::string_body>;
 
   void DoRead();
+  void OnFirstBytes(beast::error_code ec, std::size_t bytes);
+  void DoReadHeader();
+  void OnReadHeader(beast::error_code ec, std::size_t bytes);
+  void DoReadBody();
   void OnRead(beast::error_code ec, std::size_t bytes);
   void OnParseError(beast::error_code ec);
   void Handle(Request req);

@@ -107,4 +107,30 @@ Result<Route> MatchRoute(std::string_view method, std::string_view target) {
   return route;
 }
 
+const std::vector<RouteExample>& RouteExamples() {
+  static const std::vector<RouteExample> kExamples = {
+      {RouteId::kStatic, "GET", "/"},
+      {RouteId::kHealthz, "GET", "/healthz"},
+      {RouteId::kMetrics, "GET", "/metrics"},
+      {RouteId::kWorkflows, "GET", "/v1/workflows"},
+      {RouteId::kRunList, "GET", "/v1/runs"},
+      {RouteId::kRunCreate, "POST", "/v1/runs"},
+      {RouteId::kRunGet, "GET", "/v1/runs/r_1"},
+      {RouteId::kRunLineage, "GET", "/v1/runs/r_1/lineage"},
+      {RouteId::kStepOutput, "GET", "/v1/runs/r_1/steps/0/output"},
+      {RouteId::kRunAction, "POST", "/v1/runs/r_1/next"},
+      {RouteId::kRunAction, "POST", "/v1/runs/r_1/pause"},
+      {RouteId::kRunAction, "POST", "/v1/runs/r_1/resume"},
+      {RouteId::kRunAction, "POST", "/v1/runs/r_1/cancel"},
+      {RouteId::kRunAction, "POST", "/v1/runs/r_1/retry"},
+      {RouteId::kRunAction, "POST", "/v1/runs/r_1/fork"},
+      {RouteId::kRunAutorun, "PUT", "/v1/runs/r_1/autorun"},
+      {RouteId::kRunEvents, "GET", "/v1/runs/r_1/events"},
+      {RouteId::kRunDiff, "GET", "/v1/runs/r_1/diff/r_2"},
+      {RouteId::kAdminBackup, "POST", "/v1/admin/backup"},
+      {RouteId::kGlobalEvents, "GET", "/v1/events"},
+  };
+  return kExamples;
+}
+
 }  // namespace forkline

@@ -143,6 +143,7 @@ void ZmqServer::Loop() {
   }
   queue_->Close();
   SendReplies(true);
+  LogDropped("", true);
   zap_.reset();
   router_.reset();  // closes with ZMQ_LINGER, so the replies just sent still leave
 }
@@ -254,12 +255,28 @@ void ZmqServer::SendReplies(bool final_pass) {
   for (Unsent& u : unsent_) {
     if (TrySend(u.reply)) continue;
     if (final_pass || now >= u.deadline) {
-      Log("warn", "zmq: reply dropped: the client is not reading (its queue is full)");
+      LogDropped("the client is not reading (its queue is full)");
       continue;
     }
     still.push_back(std::move(u));
   }
   unsent_ = std::move(still);
+}
+
+void ZmqServer::LogDropped(std::string_view why, bool flush) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!flush) ++drops_unlogged_;
+  if (drops_unlogged_ == 0) return;
+  if (!flush && now - drop_logged_at_ < std::chrono::seconds(1)) return;
+  const std::string count = std::to_string(drops_unlogged_);
+  if (flush) {
+    Log("warn", "zmq: " + count + " more replies dropped (clients gone or not reading)");
+  } else {
+    Log("warn", "zmq: reply dropped: " + std::string(why) +
+                    (drops_unlogged_ > 1 ? " (" + count + " since the last such line)" : ""));
+  }
+  drops_unlogged_ = 0;
+  drop_logged_at_ = now;
 }
 
 bool ZmqServer::TrySend(const OutgoingReply& reply) {
@@ -272,7 +289,7 @@ bool ZmqServer::TrySend(const OutgoingReply& reply) {
     (void)router_->send(zmq::buffer(reply.body), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
     if (e.num() == EHOSTUNREACH) {
-      Log("warn", "zmq: reply dropped: the client has gone away (EHOSTUNREACH)");
+      LogDropped("the client has gone away (EHOSTUNREACH)");
     } else {
       Log("error", std::string("zmq: send: ") + e.what());
     }

@@ -20,7 +20,8 @@
 //   ZAP handler admits only those.
 // * ZMQ_ROUTER_MANDATORY is on: a reply to a client that has gone away is logged, not
 //   silently dropped. A reply that cannot be queued because the client is not reading
-//   (its pipe is full) is retried for up to send_timeout_ms, then dropped with a log.
+//   (its pipe is full) is retried for up to send_timeout_ms, then dropped with a log
+//   line (at most one a second, counting the drops in between).
 //
 // Threads: one thread (started by Start) owns every socket. The handler is called on
 // that thread and must not block; its reply may come from any thread at any time:
@@ -30,6 +31,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -102,6 +104,9 @@ class ZmqServer {
   void Reject(std::vector<std::string> envelope, const Status& status);
   void SendReplies(bool final_pass);
   bool TrySend(const OutgoingReply& reply);
+  // Logs a dropped reply at most once a second (with how many were dropped since), so
+  // a flood of clients that never read cannot flood the log. Socket thread only.
+  void LogDropped(std::string_view why, bool flush = false);
   void Log(std::string_view level, std::string_view msg) const { options_.log(level, msg); }
 
   ZmqOptions options_;
@@ -118,6 +123,8 @@ class ZmqServer {
     std::chrono::steady_clock::time_point deadline;
   };
   std::vector<Unsent> unsent_;  // socket thread only: replies whose pipe was full
+  std::chrono::steady_clock::time_point drop_logged_at_{};  // socket thread only
+  std::uint64_t drops_unlogged_ = 0;                        // socket thread only
 };
 
 }  // namespace forkline

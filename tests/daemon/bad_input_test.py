@@ -134,7 +134,7 @@ def t_http_token(d):
     assert "www-authenticate" in hdrs, hdrs
     st, body, _ = d.http("GET", "/v1/workflows", headers={"Authorization": "Basic " + TOKEN})
     assert st == 401, st
-    raw = d.raw_http(b"GET /v1/runs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    raw = d.raw_http(b"GET /v1/runs HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     assert http_status_and_error(raw)[0] == 401, raw[:200]
     st, body, _ = d.http("POST", "/v1/runs", {"kind": "quick", "input": {}},
                          headers={"Authorization": "Bearer " + TOKEN + "x"})
@@ -159,7 +159,7 @@ def t_http_token(d):
     assert st == 401, st  # ?access_token= is for the SSE routes only
     # The token never guards /healthz and /metrics.
     for path in ("/healthz", "/metrics"):
-        raw = d.raw_http(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
+        raw = d.raw_http(("GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" % path).encode())
         assert http_status_and_error(raw)[0] == 200, (path, raw[:200])
     still_serving(d)
 
@@ -182,18 +182,18 @@ def t_http_bodies(d):
     assert st == 413 and body["error"]["code"] == "too_large", (st, body)
     # A huge body announced by Content-Length: 413 before the body is read.
     auth = ("Authorization: Bearer %s\r\n" % TOKEN).encode()
-    raw = d.raw_http(b"POST /v1/runs HTTP/1.1\r\nHost: x\r\n" + auth +
+    raw = d.raw_http(b"POST /v1/runs HTTP/1.1\r\nHost: localhost\r\n" + auth +
                      b"Content-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n{")
     st, err = http_status_and_error(raw)
     assert st == 413 and err["code"] == "too_large", raw[:300]
     # A chunked body that grows past the limit.
-    raw = d.raw_http(b"POST /v1/runs HTTP/1.1\r\nHost: x\r\n" + auth +
+    raw = d.raw_http(b"POST /v1/runs HTTP/1.1\r\nHost: localhost\r\n" + auth +
                      b"Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n" +
                      b"1000\r\n" + b"x" * 4096 + b"\r\n10\r\n" + b"y" * 16 + b"\r\n0\r\n\r\n")
     st, err = http_status_and_error(raw)
     assert st == 413 and err["code"] == "too_large", raw[:300]
     # Huge headers.
-    raw = d.raw_http(b"GET /v1/runs HTTP/1.1\r\nHost: x\r\n" + auth +
+    raw = d.raw_http(b"GET /v1/runs HTTP/1.1\r\nHost: localhost\r\n" + auth +
                      b"X-Big: " + b"z" * (64 << 10) + b"\r\n\r\n")
     st, err = http_status_and_error(raw)
     assert st == 431 and err["code"] == "too_large", raw[:300]
@@ -206,22 +206,22 @@ def t_http_malformed(d):
     raw = d.raw_http(b"GET /v1/ru", shutdown_write=True)
     assert raw == b"" or http_status_and_error(raw)[0] == 400, raw[:200]
     # Headers never finished.
-    raw = d.raw_http(b"GET /v1/runs HTTP/1.1\r\nHost: x\r\n" + auth, shutdown_write=True)
+    raw = d.raw_http(b"GET /v1/runs HTTP/1.1\r\nHost: localhost\r\n" + auth, shutdown_write=True)
     assert raw == b"" or http_status_and_error(raw)[0] == 400, raw[:200]
     # A body shorter than its Content-Length.
-    raw = d.raw_http(b"POST /v1/runs HTTP/1.1\r\nHost: x\r\n" + auth +
+    raw = d.raw_http(b"POST /v1/runs HTTP/1.1\r\nHost: localhost\r\n" + auth +
                      b"Content-Length: 100\r\n\r\n{\"kind\":", shutdown_write=True)
     assert raw == b"" or http_status_and_error(raw)[0] == 400, raw[:200]
     # Garbage request lines and bad framing: 400 with the error body, connection closed.
     for junk in (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",  # a TLS hello
                  b"HELLO WORLD\r\n\r\n",
-                 b"GET /v1/runs HTTP/9.9\r\nHost: x\r\n\r\n",
-                 b"POST /v1/runs HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
-                 b"POST /v1/runs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
+                 b"GET /v1/runs HTTP/9.9\r\nHost: localhost\r\n\r\n",
+                 b"POST /v1/runs HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n",
+                 b"POST /v1/runs HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
         raw = d.raw_http(junk)
         st, _ = http_status_and_error(raw) if raw else (400, None)
         assert st == 400, (junk, raw[:300])
-    raw = d.raw_http(b"GET /v1/runs/%zz HTTP/1.1\r\nHost: x\r\n" + auth + b"Connection: close\r\n\r\n")
+    raw = d.raw_http(b"GET /v1/runs/%zz HTTP/1.1\r\nHost: localhost\r\n" + auth + b"Connection: close\r\n\r\n")
     assert http_status_and_error(raw)[0] in (400, 404), raw[:300]
     # A connection that opens and says nothing, and one that resets: no effect.
     idle = socket.create_connection(("127.0.0.1", d.hport))
@@ -236,7 +236,7 @@ def t_http_malformed(d):
 def t_http_idle_connections_time_out(d):
     """idle_timeout_s = 2: a silent connection and one stalled mid-request are closed by the
     server (the 60 s socket timeout only guards against a hang)."""
-    for first in (b"", b"GET /v1/runs HTTP/1.1\r\nHost: x\r\n"):
+    for first in (b"", b"GET /v1/runs HTTP/1.1\r\nHost: localhost\r\n"):
         s = socket.create_connection(("127.0.0.1", d.hport), timeout=60)
         try:
             if first:

@@ -170,7 +170,7 @@ def t_static_files_stay_inside(d):
     for path in (b"/../secret.txt", b"/%2e%2e/secret.txt", b"/..%2fsecret.txt",
                  b"/%2e%2e%2fsecret.txt", b"/.%2e/secret.txt", b"//../secret.txt",
                  b"/web/../../secret.txt", b"/%00", b"/a%5c..%5c..%5csecret.txt"):
-        raw = d.raw_http(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        raw = d.raw_http(b"GET " + path + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         assert raw.startswith(b"HTTP/1.1 4"), (path, raw[:100])
         assert b"SECRET-CONTENT" not in raw, path
     assert d.alive()
@@ -185,9 +185,9 @@ def t_keep_alive_and_pipelining(d):
             assert r.status == 200 and json.loads(r.read())["workflows"], r.status
     finally:
         conn.close()
-    raw = d.raw_http(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                     b"GET /v1/workflows HTTP/1.1\r\nHost: x\r\n\r\n"
-                     b"GET /v1/runs/r_nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    raw = d.raw_http(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                     b"GET /v1/workflows HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                     b"GET /v1/runs/r_nope HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     assert raw.count(b"HTTP/1.1 200") == 2 and raw.count(b"HTTP/1.1 404") == 1, raw[:500]
 
 

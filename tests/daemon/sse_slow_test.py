@@ -61,7 +61,7 @@ def t_slow_cut_fast_keeps_up(d, c):
     slow = socket.socket()
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.connect(("127.0.0.1", d.hport))
-    slow.sendall(b"GET /v1/events?types=run.created HTTP/1.1\r\nHost: x\r\n"
+    slow.sendall(b"GET /v1/events?types=run.created HTTP/1.1\r\nHost: localhost\r\n"
                  b"Accept: text/event-stream\r\n\r\n")
     fast = d.sse("/v1/events?types=run.created")
     try:

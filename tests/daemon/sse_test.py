@@ -309,7 +309,7 @@ def t_subscribers_released(d, c):
     socks = []
     for _ in range(50):
         sk = socket.create_connection(("127.0.0.1", d.hport))
-        sk.sendall(("GET /v1/runs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % run["id"]).encode())
+        sk.sendall(("GET /v1/runs/%s/events HTTP/1.1\r\nHost: localhost\r\n\r\n" % run["id"]).encode())
         socks.append(sk)
     wait_for("50 subscribers", lambda: metric(d, "forkline_sse_subscribers") == base_subs + 50)
     for sk in socks:

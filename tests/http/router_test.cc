@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/testutil/status_matchers.h"
 
 namespace forkline {
@@ -56,6 +58,20 @@ TEST(RouterTest, MethodsAndMisses) {
   EXPECT_EQ(Match("GET", "/v1").id, RouteId::kNotFound);
   EXPECT_FALSE(MatchRoute("GET", "/v1/runs/r1/steps/-1/output").ok());
   EXPECT_FALSE(MatchRoute("GET", "http://evil/x y").ok());
+}
+
+TEST(RouterTest, RouteExamplesCoverEveryRoute) {
+  std::set<RouteId> covered;
+  for (const RouteExample& e : RouteExamples()) {
+    Route r = Match(e.method, e.target);
+    EXPECT_EQ(r.id, e.id) << e.method << " " << e.target;
+    EXPECT_EQ(r.needs_auth, e.target.substr(0, 4) == "/v1/") << e.target;
+    covered.insert(e.id);
+  }
+  for (int i = 0; i < static_cast<int>(RouteId::kNotFound); ++i) {
+    EXPECT_EQ(covered.count(static_cast<RouteId>(i)), 1u)
+        << "RouteId " << i << " has no entry in RouteExamples()";
+  }
 }
 
 }  // namespace

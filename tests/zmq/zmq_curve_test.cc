@@ -1,6 +1,7 @@
 // CURVE encryption and the ZAP allow-list.
 
 #include <gtest/gtest.h>
+#include <atomic>
 #include <zmq.h>
 
 #include "daemon/zmq/zmq_server.h"
@@ -17,6 +18,21 @@ using testing::TestClient;
 struct KeyPair {
   std::string public_key;
   std::string secret_key;
+};
+
+// Counts the requests that reach the handler, then lets FakeHandler answer them.
+class CountingHandler : public CommandHandler {
+ public:
+  explicit CountingHandler(CommandHandler& next) : next_(next) {}
+  void Handle(CommandRequest request, ReplyFn reply) override {
+    ++count_;
+    next_.Handle(std::move(request), std::move(reply));
+  }
+  int count() const { return count_.load(); }
+
+ private:
+  CommandHandler& next_;
+  std::atomic<int> count_{0};
 };
 
 KeyPair NewKeyPair() {
@@ -38,7 +54,7 @@ class ZmqCurveTest : public ::testing::Test {
     options.curve_server_public_key = server_.public_key;
     options.curve_allowed_client_keys = std::move(allowed);
     options.log = [](std::string_view, std::string_view) {};
-    zmq_ = std::make_unique<ZmqServer>(std::move(options), handler_);
+    zmq_ = std::make_unique<ZmqServer>(std::move(options), counting_);
     ASSERT_OK(zmq_->Start());
   }
   TestClient CurveClient(const KeyPair& client) {
@@ -48,6 +64,7 @@ class ZmqCurveTest : public ::testing::Test {
 
   KeyPair server_ = NewKeyPair();
   FakeHandler handler_;
+  CountingHandler counting_{handler_};
   zmq::context_t context_;
   std::unique_ptr<ZmqServer> zmq_;
 };
@@ -72,6 +89,28 @@ TEST_F(ZmqCurveTest, AllowListAdmitsOnlyListedKeys) {
   stranger.Send(R"({"cmd":"echo"})");
   EXPECT_FALSE(stranger.Recv(std::chrono::milliseconds(500)));
   EXPECT_EQ(good.Call(R"({"cmd":"echo"})").at("ok"), true);  // still serving
+}
+
+// libzmq lets any CURVE key in when no ZAP handler answers: with an allow-list, a key
+// off the list, a NULL-mechanism client and a client with the wrong server key must
+// get 0 requests to the handler (counted there, not inferred from missing replies).
+TEST_F(ZmqCurveTest, RefusedClientsReachNoHandler) {
+  const KeyPair allowed = NewKeyPair();
+  StartServer({allowed.public_key});
+  TestClient stranger = CurveClient(NewKeyPair());
+  TestClient plain(context_, zmq_->endpoint());
+  TestClient wrong_server(context_, zmq_->endpoint(), zmq::socket_type::dealer,
+                          TestClient::Curve{NewKeyPair().public_key, allowed.public_key,
+                                            allowed.secret_key});
+  for (int i = 0; i < 10; ++i) {
+    for (TestClient* c : {&stranger, &plain, &wrong_server}) c->Send(R"({"cmd":"echo"})");
+  }
+  for (TestClient* c : {&stranger, &plain, &wrong_server}) {
+    EXPECT_FALSE(c->Recv(std::chrono::milliseconds(500)));
+  }
+  TestClient good = CurveClient(allowed);
+  EXPECT_EQ(good.Call(R"({"cmd":"echo"})").at("ok"), true);
+  EXPECT_EQ(counting_.count(), 1);
 }
 
 TEST_F(ZmqCurveTest, BadKeysAreRefusedAtStart) {
