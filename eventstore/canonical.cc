@@ -1,9 +1,11 @@
 #include "eventstore/canonical.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <array>
 #include <cstdio>
+#include <memory>
 
 namespace forkline {
 namespace {
@@ -86,8 +88,17 @@ std::string CanonicalJson(const Event& e, CanonicalForm form) {
 }
 
 std::string Sha256Hex(std::string_view bytes) {
+  // One digest context per thread and the algorithm fetched once: OpenSSL 3's one-shot
+  // SHA256() looks the algorithm up and allocates a context on every call.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
+                                                                             EVP_MD_CTX_free);
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
+  if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest.data(), nullptr) != 1) {
+    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex(digest.size() * 2, '0');
   for (std::size_t i = 0; i < digest.size(); ++i) {

@@ -1,8 +1,6 @@
 #include "eventstore/rocksdb_codec.h"
 
-#include <cereal/archives/portable_binary.hpp>
-#include <cereal/types/string.hpp>
-#include <sstream>
+#include <string_view>
 
 namespace forkline::rocks {
 namespace {
@@ -51,14 +49,44 @@ bool ParseEventKey(std::string_view key, std::string* run_id, std::uint64_t* ver
   return true;
 }
 
-std::string EncodeEvent(const Event& e) {
-  std::ostringstream os(std::ios::binary);
-  {
-    cereal::PortableBinaryOutputArchive ar(os);
-    ar(kEventFormat, e.run_id, e.version, e.position, e.type, e.at, e.command_id, e.key, e.data,
-       e.prev_hash, e.hash);
+// Writes the layout cereal's portable archive writes on a little-endian machine (see
+// RecordReader below), straight into one string sized up front: records written by
+// earlier builds with cereal and by this writer are byte for byte the same.
+class RecordWriter {
+ public:
+  explicit RecordWriter(std::size_t reserve) {
+    out_.reserve(reserve + 1);
+    out_.push_back('\1');  // byte order: little endian
   }
-  return std::move(os).str();
+  void U8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void Bool(bool v) { U8(v ? 1 : 0); }
+  void U64(std::uint64_t v) {
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out_.append(b, 8);
+  }
+  void Str(std::string_view s) {
+    U64(s.size());
+    out_.append(s.data(), s.size());
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string EncodeEvent(const Event& e) {
+  const std::string* const strings[] = {&e.type, &e.at,        &e.command_id, &e.key,
+                                        &e.data, &e.prev_hash, &e.hash};
+  std::size_t size = 1 + (8 + e.run_id.size()) + 2 * 8;  // format, run id, version, position
+  for (const std::string* f : strings) size += 8 + f->size();
+  RecordWriter w(size);
+  w.U8(kEventFormat);
+  w.Str(e.run_id);
+  w.U64(e.version);
+  w.U64(e.position);
+  for (const std::string* f : strings) w.Str(*f);
+  return w.Take();
 }
 
 // Reads the layout cereal's portable archive writes, in place: one byte for the writer's
@@ -138,14 +166,19 @@ Status DecodeEventInto(std::string_view bytes, std::string_view key, Event* out)
 }
 
 std::string EncodeStream(const StreamInfo& info) {
-  std::ostringstream os(std::ios::binary);
-  {
-    cereal::PortableBinaryOutputArchive ar(os);
-    const bool forked = info.parent.has_value();
-    ar(kStreamFormat, info.run_id, info.head_version, info.head_hash, forked);
-    if (forked) ar(info.parent->source_run_id, info.parent->source_version);
+  const bool forked = info.parent.has_value();
+  RecordWriter w(1 + 8 + info.run_id.size() + 8 + 8 + info.head_hash.size() + 1 +
+                 (forked ? 8 + info.parent->source_run_id.size() + 8 : 0));
+  w.U8(kStreamFormat);
+  w.Str(info.run_id);
+  w.U64(info.head_version);
+  w.Str(info.head_hash);
+  w.Bool(forked);
+  if (forked) {
+    w.Str(info.parent->source_run_id);
+    w.U64(info.parent->source_version);
   }
-  return std::move(os).str();
+  return w.Take();
 }
 
 Result<StreamInfo> DecodeStream(std::string_view bytes, std::string_view key) {

@@ -1,6 +1,7 @@
 #pragma once
 // Keys and record encodings of the RocksDB store (layout in rocksdb_event_store.h).
-// Records are cereal portable binary, led by a format version so the schema can grow.
+// Records use the layout of cereal's portable binary archive (little endian; written and
+// read by hand, with no stream in between), led by a format version so the schema can grow.
 
 #include <cstdint>
 #include <string>

@@ -13,7 +13,7 @@ json::value OrNull(const std::string& s) { return s.empty() ? json::value() : js
 }  // namespace
 
 json::object StepToJson(const StepRecord& s, std::size_t max_output_bytes) {
-  json::object o;
+  json::object o(11);
   o["index"] = s.index;
   o["name"] = s.name;
   o["status"] = Name(s.status);
@@ -43,7 +43,7 @@ json::object BriefToJson(const RunBrief& b) {
 }
 
 json::object RunToJson(const RunState& r, RunDetail detail) {
-  json::object o;
+  json::object o(14);
   o["id"] = r.id;
   o["kind"] = r.kind;
   o["title"] = r.title;
@@ -64,8 +64,9 @@ json::object RunToJson(const RunState& r, RunDetail detail) {
     o["error"] = json::object{{"code", r.last_error_code}, {"message", r.last_error_message}};
   }
   if (detail == RunDetail::kFull) {
-    o["input"] = r.input;
+    o["input"] = r.input.get();
     json::array steps;
+    steps.reserve(r.steps.size());
     for (const StepRecord& s : r.steps) steps.push_back(StepToJson(s));
     o["steps"] = std::move(steps);
   }

@@ -3,9 +3,11 @@
 // The engine keeps a compact one per run in memory (no input, no step outputs) and
 // folds a full one from the log when a client asks for outputs.
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +15,32 @@
 #include "projections/event_types.h"
 
 namespace forkline {
+
+// An immutable JSON value shared by every copy of the state that holds it: the engine
+// copies run states per command, and a definition or an input never changes once
+// folded, so a copy costs one reference count instead of a deep copy. Assigning a new
+// value replaces the shared one (copies made before keep the old one).
+template <typename Json>
+class SharedJson {
+ public:
+  SharedJson() = default;
+  SharedJson& operator=(Json&& value) {
+    value_ = std::make_shared<const Json>(std::move(value));
+    return *this;
+  }
+  const Json& get() const { return value_ ? *value_ : Empty(); }
+  operator const Json&() const { return get(); }  // NOLINT(google-explicit-constructor)
+  decltype(auto) operator[](std::size_t i) const { return get()[i]; }  // arrays only
+  std::size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+
+ private:
+  static const Json& Empty() {
+    static const Json empty;
+    return empty;
+  }
+  std::shared_ptr<const Json> value_;
+};
 
 struct StepRecord {
   std::uint32_t index = 0;
@@ -55,8 +83,8 @@ struct RunState {
   std::string created_at;
   std::string updated_at;
   std::optional<ParentLink> parent;
-  boost::json::object input;        // empty in compact states
-  boost::json::array definition;    // the step list from run.created (always kept)
+  SharedJson<boost::json::object> input;       // empty in compact states
+  SharedJson<boost::json::array> definition;   // the step list from run.created (always kept)
   std::vector<StepRecord> steps;    // the plan (projections/plan.h), latest attempt each
   // Per definition entry: how many steps a foreach step expanded to; -1 not (yet).
   std::vector<std::int64_t> foreach_counts;

@@ -19,7 +19,8 @@ Rows (event payloads ~200 bytes; every durable row syncs before acknowledging):
       run (forklined RSS delta over 10,000 run.create).
   M8  daemon CPU time per durable event at the M2 load (/proc/PID/stat) beside
       redis-server's CPU per XADD.
-M7 (the PostgreSQL backend) is not in the harness yet: the table says so.
+  M7  the PostgreSQL backend: a second forklined with [store] backend = "postgres" on the
+      same PostgreSQL server, 64 clients as M2 (durable events/s), beside pgbench -c 16.
 
 Usage: bench/compare/run.py [--build DIR] [--rounds N] [--quick] [--no-docs]
 """
@@ -77,15 +78,19 @@ def sh(cmd, **kw):
 
 
 class Forklined:
-    def __init__(self, build, tmp):
-        self.dir = os.path.join(tmp, "forklined")
+    """`postgres_url`: the PostgreSQL store instead of RocksDB (M7)."""
+
+    def __init__(self, build, tmp, postgres_url=None):
+        self.dir = os.path.join(tmp, "forklined-pg" if postgres_url else "forklined")
         os.makedirs(os.path.join(self.dir, "workflows"))
         self.zport, self.hport = free_port(), free_port()
         cfg = os.path.join(self.dir, "forkline.toml")
+        store = ('backend = "postgres"\npostgres_url = "%s"\n' % postgres_url if postgres_url
+                 else 'path = "%s/data"\n' % self.dir)
         with open(cfg, "w") as f:
-            f.write('workflows_dir = "%s/workflows"\n[store]\npath = "%s/data"\n'
+            f.write('workflows_dir = "%s/workflows"\n[store]\n%s'
                     '[zmq]\nbind = "tcp://127.0.0.1:%d"\n[http]\nbind = "127.0.0.1:%d"\n'
-                    '[log]\nlevel = "warn"\n' % (self.dir, self.dir, self.zport, self.hport))
+                    '[log]\nlevel = "warn"\n' % (self.dir, store, self.zport, self.hport))
         self.proc = subprocess.Popen([os.path.join(build, "daemon/forklined"), "--config", cfg],
                                      stdout=open(os.path.join(self.dir, "log"), "w"),
                                      stderr=subprocess.STDOUT)
@@ -147,6 +152,7 @@ class Postgres:
                            "-w", "-o", "-p %d -k %s -c listen_addresses=127.0.0.1 "
                            "-c synchronous_commit=on -c fsync=on" % (self.port, self.dir), "start"])
         self.data = data
+        self.url = "postgresql://bench@127.0.0.1:%d/postgres" % self.port
         self.psql("CREATE TABLE events (id bigserial PRIMARY KEY, payload text NOT NULL)")
         self.script = os.path.join(self.dir, "insert.sql")
         with open(self.script, "w") as f:
@@ -273,7 +279,7 @@ def fanout(build, mode, sizes, **flags):
 
 
 def one_round(build, tmp, peers, sizes):
-    fl, redis, pg, echo_endpoint, redis_pid, nchan = peers
+    fl, redis, pg, echo_endpoint, redis_pid, nchan, fl_pg = peers
     r = {}
     secs = sizes["seconds"]
     # M1
@@ -300,6 +306,8 @@ def one_round(build, tmp, peers, sizes):
                                 "--db=" + dbdir])
     shutil.rmtree(dbdir, ignore_errors=True)
     r["m2_pg"] = pg.insert(16, secs)
+    # M7: the same M2 load on the PostgreSQL backend (the server pgbench just used)
+    r["m7_forkline_pg"] = load(build, "forkline", fl_pg.endpoint, 64, secs)
     # M3 + M4
     rb_dir = tempfile.mkdtemp(prefix="rebuild-", dir=tmp)
     r["m3m4_forkline"] = json.loads(sh([os.path.join(build, "bench/compare/rebuild_bench"),
@@ -397,13 +405,19 @@ def table(rounds, meta):
         fs <= 0.5 * ns and fs <= 4096)
     fr = med(lambda r: r["m6_runs"]["rss_per_run_bytes"])
     add("M6", "memory per idle run", "%.0f" % fr, "B", "", "", "<= 2048 B", fr <= 2048)
-    rows.append(("M7", "PostgreSQL backend", "-", "", "", "", "", "not measured yet"))
+    # M7
+    f7 = med(lambda r: r["m7_forkline_pg"]["per_s"])
+    f7p99 = med(lambda r: r["m7_forkline_pg"]["p99_us"])
+    add("M7", "PostgreSQL backend, 64 clients, durable events/s (p99 %.0f us)" % f7p99,
+        "%.0f" % f7, "/s", "pgbench one-row INSERT -c 16 %.0f/s" % p2, "%.2fx" % (f7 / p2),
+        ">= 3x", f7 >= 3 * p2)
 
     lines = ["Measured %s on %s (%d cores, load average %s), %d rounds, median round shown; "
              "commit %s." % (meta["when"], meta["host"], os.cpu_count(), meta["load"],
                              len(rounds), meta["commit"]),
              "Fsync policy: forklined sync=true (group commit, fdatasync before every ack); "
-             "Redis appendfsync always; PostgreSQL synchronous_commit=on, fsync=on; "
+             "Redis appendfsync always; PostgreSQL synchronous_commit=on, fsync=on (M7's "
+             "forklined on the same server); "
              "db_bench --sync=1. Payloads ~200 bytes.",
              "",
              "| # | Forkline measures | value | unit | beside | ratio | goal | met |",
@@ -452,6 +466,8 @@ def main():
         started.append(pg)
         nchan = Nchan(tmp)
         started.append(nchan)
+        fl_pg = Forklined(build, tmp, postgres_url=pg.url)
+        started.append(fl_pg)
         eport = free_port()
         echo = subprocess.Popen([os.path.join(build, "bench/compare/command_load"), "echo-server",
                                  "--port", str(eport)], stdout=subprocess.DEVNULL)
@@ -463,7 +479,7 @@ def main():
         for i in range(a.rounds):
             print("round %d of %d ..." % (i + 1, a.rounds), file=sys.stderr, flush=True)
             rounds.append(one_round(build, tmp, (fl, redis, pg, "tcp://127.0.0.1:%d" % eport,
-                                                 redis.proc.pid, nchan), sizes))
+                                                 redis.proc.pid, nchan, fl_pg), sizes))
         echo.terminate()
         meta = {"when": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
                 "host": socket.gethostname(), "load": open("/proc/loadavg").read().split()[0],

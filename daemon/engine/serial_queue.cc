@@ -26,6 +26,15 @@ void SerialQueue::RunNext() {
     tasks_.pop_front();
   }
   task([self = shared_from_this()] {
+    {
+      // Nothing waits (the common case): go idle here rather than post a RunNext that
+      // would find the queue empty. A Post that comes after this sees busy_ false.
+      std::lock_guard lock(self->mu_);
+      if (self->tasks_.empty()) {
+        self->busy_ = false;
+        return;
+      }
+    }
     boost::asio::post(self->executor_, [self] { self->RunNext(); });
   });
 }

@@ -40,6 +40,10 @@ TEST(CanonicalJson, Sha256OfKnownInput) {
 }  // namespace
 }  // namespace forkline
 
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/string.hpp>
+#include <sstream>
+
 #include "eventstore/rocksdb_codec.h"
 
 namespace forkline {
@@ -59,6 +63,41 @@ TEST(RocksDbCodec, EventsRoundTripThroughTheStoredForm) {
   auto back = rocks::DecodeEvent(rocks::EncodeEvent(e), "key");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(CanonicalJson(*back, CanonicalForm::kFull), CanonicalJson(e, CanonicalForm::kFull));
+}
+
+// The hand-written encoder writes exactly what cereal's portable archive wrote before it,
+// so stores written by either read the same.
+TEST(RocksDbCodec, RecordsAreByteForByteWhatCerealWrites) {
+  Event e;
+  e.run_id = "r_1";
+  e.version = 300;
+  e.position = (1ull << 40) + 7;
+  e.type = "step.completed";
+  e.at = "2026-01-01T00:00:00.000Z";
+  e.command_id = "c";
+  e.data = std::string("{\"x\":1}") + std::string(300, 'y');
+  e.prev_hash = std::string(64, 'a');
+  e.hash = std::string(64, 'b');
+  std::ostringstream event_bytes(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(event_bytes);
+    ar(std::uint8_t{1}, e.run_id, e.version, e.position, e.type, e.at, e.command_id, e.key, e.data,
+       e.prev_hash, e.hash);
+  }
+  EXPECT_EQ(rocks::EncodeEvent(e), event_bytes.str());
+
+  StreamInfo info{"r_2", 12, std::string(64, 'c'), ForkLink{"r_1", 5}};
+  std::ostringstream stream_bytes(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(stream_bytes);
+    ar(std::uint8_t{1}, info.run_id, info.head_version, info.head_hash, true,
+       info.parent->source_run_id, info.parent->source_version);
+  }
+  EXPECT_EQ(rocks::EncodeStream(info), stream_bytes.str());
+  auto back = rocks::DecodeStream(rocks::EncodeStream(info), "r_2");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->parent, info.parent);
+  EXPECT_EQ(back->head_version, 12u);
 }
 
 TEST(RocksDbCodec, TruncatedOrPaddedRecordsAreCorrupt) {
