@@ -41,7 +41,7 @@ clean:
 
 # Long tier of the reliability tests (issue 8, docs/RELIABILITY.md): 1000 power losses,
 # 100 injected I/O errors of each kind, the exec hardening and parent-death tests, and
-# 200 kill -9s of a loaded daemon.
+# 200 kill -9s of a loaded daemon, and 10 minutes of mixed load with RSS sampled.
 TORTURE_ITERATIONS ?= 1000
 .PHONY: torture fuzz
 torture: configure
@@ -54,9 +54,13 @@ torture: configure
 	cmake --build $(BUILD) -j $(JOBS) --target forklined forkline
 	FORKLINED=$(BUILD)/daemon/forklined FORKLINE_CLI=$(BUILD)/clients/cli/forkline \
 	  /usr/bin/python3 tests/daemon/kill_under_load_test.py 200
+	FORKLINED=$(BUILD)/daemon/forklined /usr/bin/python3 tests/daemon/rss_soak.py 600
+	FORKLINED=$(BUILD)/daemon/forklined /usr/bin/python3 tests/daemon/postgres_torture_test.py 900
 
-# libFuzzer targets built with clang in build-fuzz, FUZZ_SECONDS (default 60) each.
-fuzz:
+# libFuzzer targets built with clang in build-fuzz, FUZZ_SECONDS (default 60) each,
+# FUZZ_JOBS (default 1) at a time, at nice FUZZ_NICE (default 0). The long tier:
+# `make fuzz FUZZ_SECONDS=1800 FUZZ_JOBS=2 FUZZ_NICE=19`.
+fuzz: deps
 	bash tests/fuzz/run.sh
 
 # Install (issue 11, docs/operations.md): binaries, config, systemd unit, web UI, workflow
@@ -72,3 +76,21 @@ install: install-targets
 deb: install-targets
 	cd $(BUILD) && cpack -G DEB -B packages
 	@ls $(BUILD)/packages/*.deb
+
+# Sanitizers (issue 8 §7, docs/RELIABILITY.md "Sanitizers"): every target built with
+# ASan+UBSan in build-asan (`make asan`) or TSan in build-tsan (`make tsan`), then the
+# ctest suite with halt_on_error; a report from any process fails the run
+# (tests/sanitizers/run.sh says which labels are left out and why).
+# SAN_ARGS adds ctest arguments, e.g. `make asan SAN_ARGS='-R Engine'`.
+SAN_ARGS ?=
+.PHONY: asan tsan
+asan tsan: deps
+	JOBS=$(JOBS) bash tests/sanitizers/run.sh $@ $(SAN_ARGS)
+
+# The ASan+UBSan part of CI (.ci/run): only forklined and the CLI built sanitized, and the
+# end-to-end tests that drive them (ctest label `daemon`: ZeroMQ, HTTP, SSE, CLI, restart,
+# 30 kill -9s under load, PostgreSQL). The whole `make asan` doubles CI's build time; see
+# docs/RELIABILITY.md "Sanitizers" for the figures behind the choice.
+.PHONY: asan-ci
+asan-ci: deps
+	SAN_TARGETS="forklined forkline" JOBS=$(JOBS) bash tests/sanitizers/run.sh asan -L '^daemon$$'

@@ -3,7 +3,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
+#include <sys/resource.h>
 #include <cstdio>
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +18,7 @@
 #include "daemon/executors/exec_executor.h"
 #include "daemon/executors/llm_executor.h"
 #include "daemon/executors/script_commit.h"
+#include "daemon/http/host_check.h"
 #include "daemon/http/http_server.h"
 #include "daemon/log/command_log.h"
 #include "daemon/log/log.h"
@@ -26,6 +29,8 @@
 #include "daemon/workflow/workflow_catalog.h"
 #include "daemon/zmq/zmq_server.h"
 #include "eventstore/postgres_event_store.h"
+#include "eventstore/postgres_leases.h"
+#include "daemon/engine/postgres_ownership.h"
 #include "eventstore/rocksdb_event_store.h"
 
 namespace forkline {
@@ -127,6 +132,9 @@ HttpOptions ToHttpOptions(const Config& c) {
   o.max_body_bytes = c.http.max_body_bytes;
   o.idle_timeout_s = static_cast<int>(c.http.idle_timeout_s);
   o.sse_queue_limit = c.http.sse_queue_limit;
+  o.header_timeout_s = static_cast<int>(c.http.header_timeout_s);
+  o.allowed_hosts =
+      c.http.allowed_hosts.empty() ? DefaultAllowedHosts(c.http.bind) : c.http.allowed_hosts;
   o.web_dir = c.http.web_dir;
   o.log = [](std::string_view m) { log::Warn(m); };
   return o;
@@ -158,6 +166,24 @@ EngineOptions ToEngineOptions(const Config& c) {
   return o;
 }
 
+// Every client connection is a file descriptor: raise the soft RLIMIT_NOFILE towards
+// the hard limit, at most 65536 (a thousand ZeroMQ clients or SSE subscribers need more
+// than the usual 1024).
+void RaiseFileLimit() {
+  constexpr rlim_t kWanted = 65536;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t target =
+      limit.rlim_max == RLIM_INFINITY ? kWanted : std::min(kWanted, limit.rlim_max);
+  if (limit.rlim_cur >= target) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = target;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    log::Info("open file limit raised from " + std::to_string(before) + " to " +
+              std::to_string(limit.rlim_cur));
+  }
+}
+
 int Fail(const std::string& what, const Status& s) {
   log::Error(what + ": " + s.ToString());
   return 1;
@@ -165,12 +191,13 @@ int Fail(const std::string& what, const Status& s) {
 
 // Opens the configured store; `where` says which (for logs: never the URL, which may
 // hold a password). With postgres the engine sees every node's events (runs created on
-// other nodes can be read and streamed here); leases are not there yet (issue 9).
+// other nodes can be read and streamed here; OpenOwnership adds the leases).
 Result<std::unique_ptr<EventStore>> OpenStore(const Config& config, std::string& where) {
   auto on_commit = [](double s) { GlobalMetrics().StoreSynced(s); };
   if (config.store.backend == "postgres") {
     PostgresStoreOptions o;
     o.url = config.store.postgres_url;
+    o.schema = config.store.postgres_schema;
     o.deliver_all_nodes = true;
     o.on_commit = on_commit;
     where = "postgres (schema " + o.schema + ")";
@@ -183,7 +210,30 @@ Result<std::unique_ptr<EventStore>> OpenStore(const Config& config, std::string&
   return OpenRocksDbEventStore(store_options);
 }
 
+// With postgres: run leases, so that one node drives each run (issue 9). Null with rocksdb.
+Result<std::shared_ptr<Ownership>> OpenOwnership(const Config& config) {
+  if (config.store.backend != "postgres") return std::shared_ptr<Ownership>();
+  PostgresStoreOptions o;
+  o.url = config.store.postgres_url;
+  o.schema = config.store.postgres_schema;
+  auto leases = OpenPostgresLeases(o);
+  if (!leases.ok()) return leases.status();
+  PostgresOwnershipOptions options;
+  options.node_id = config.store.node_id;
+  if (options.node_id.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+    options.node_id = std::string(host) + "-" + std::to_string(getpid());
+  }
+  options.ttl = std::chrono::seconds(config.store.lease_ttl_s);
+  log::Info("node " + options.node_id + ": run leases of " +
+            std::to_string(config.store.lease_ttl_s) + " s");
+  return std::shared_ptr<Ownership>(
+      std::make_shared<PostgresOwnership>(std::move(leases).value(), std::move(options)));
+}
+
 int Serve(const Config& config, const WorkflowCatalog& catalog) {
+  RaiseFileLimit();
   std::string store_where;
   auto store = OpenStore(config, store_where);
   if (!store.ok()) return Fail("cannot open the store " + store_where, store.status());
@@ -218,8 +268,15 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
   llm_options.timeout = std::chrono::seconds(config.llm.timeout_s);
   LlmExecutor llm(std::move(llm_options));
   if (Status s = llm.CheckOptions(); !s.ok()) log::Warn("llm: " + s.message());
+  auto ownership = OpenOwnership(config);
+  if (!ownership.ok()) {
+    join();
+    return Fail("cannot open the run leases", ownership.status());
+  }
+  EngineOptions engine_options = ToEngineOptions(config);
+  engine_options.ownership = *ownership;
   Engine engine(**store, catalog.All(), {{"builtin", &builtin}, {"exec", &exec}, {"llm", &llm}},
-                ToEngineOptions(config), io.get_executor());
+                std::move(engine_options), io.get_executor());
   if (Status s = engine.Start(); !s.ok()) {
     join();
     return Fail("cannot recover the runs", s);

@@ -33,6 +33,10 @@ struct AppendRequest {
   // prefix in the same atomic write. `expected_version` must equal source_version.
   std::optional<ForkLink> fork_from;
   std::vector<NewEvent> events;  // at least one
+  // The appender's lease token for `run_id` (fencing; 0 = none). A store shared by
+  // several nodes (PostgreSQL) refuses the append with kUnavailable, writing nothing,
+  // unless the run's lease still has this token. Single-node stores ignore it.
+  std::uint64_t fence = 0;
 };
 
 struct AppendResult {

@@ -12,6 +12,8 @@
 #include "clients/cli/http_call.h"
 #include "clients/cli/io_util.h"
 #include "clients/cli/log_source.h"
+#include "clients/cli/store_location.h"
+#include "eventstore/memory_event_store.h"
 #include "tools/audit.h"
 #include "tools/event_line.h"
 #include "tools/export_import.h"
@@ -25,6 +27,32 @@ constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
 
 OptionSpec DataOption(const std::string& help) {
   return {"data", true, "DIR", help};
+}
+
+std::vector<OptionSpec> WithAll(std::vector<OptionSpec> options) {
+  options.insert(options.begin(), {"all", false, "", "every run"});
+  return options;
+}
+
+std::vector<OptionSpec> WithFile(std::vector<OptionSpec> options) {
+  options.push_back({"file", true, "FILE", "the export to read (default: stdin)"});
+  return options;
+}
+
+// The store named by --data or --pg-url; nullopt without either. On a usage error,
+// prints it and sets *code.
+std::optional<StoreLocation> Location(CliContext& ctx, int* code) {
+  auto where = StoreFromArgs(ctx.args);
+  if (!where.ok()) {
+    *code = ctx.Fail(kExitUsage, where.status().message());
+    return std::nullopt;
+  }
+  *code = kExitOk;
+  return *where;
+}
+
+int FailOpen(CliContext& ctx, const StoreLocation& where, const Status& status) {
+  return ctx.Fail(OpenFailureExitCode(where, status), status.message());
 }
 
 int Report(CliContext& ctx, const tools::AuditReport& report) {
@@ -86,17 +114,21 @@ int CompareWithDaemon(CliContext& ctx, EventStore* store, const tools::LogSnapsh
 }
 
 int Audit(CliContext& ctx) {
-  const std::optional<std::string> data = ctx.args.Get("data");
+  int code = kExitOk;
+  const std::optional<StoreLocation> data = Location(ctx, &code);
+  if (code != kExitOk) return code;
   const bool compare = !data || ctx.args.Has("connect");
   std::unique_ptr<EventStore> store;
   Result<tools::LogSnapshot> log = Status::Internal("unread");
   if (data) {
-    auto opened = OpenStoreReadOnly(*data);
-    if (!opened.ok()) return ctx.Fail(kExitCommandError, opened.status().message());
+    auto opened = OpenLocationReadOnly(*data);
+    if (!opened.ok()) return FailOpen(ctx, *data, opened.status());
     store = std::move(opened).value();
     log = tools::SnapshotFromStore(*store);
-    if (!log.ok())
-      return ctx.Fail(kExitCommandError, "reading " + *data + ": " + log.status().message());
+    if (!log.ok()) {
+      return ctx.Fail(kExitCommandError,
+                      "reading " + data->Describe() + ": " + log.status().message());
+    }
   } else {
     RemoteLog remote(ctx.zmq);
     log = remote.Snapshot({});
@@ -107,11 +139,11 @@ int Audit(CliContext& ctx) {
     // The daemon moves on: compare with a store that follows it.
     std::unique_ptr<EventStore> live;
     if (data) {
-      auto opened = OpenStoreReadOnly(*data, /*follow=*/true);
-      if (!opened.ok()) return ctx.Fail(kExitCommandError, opened.status().message());
+      auto opened = OpenLocationReadOnly(*data, /*follow=*/true);
+      if (!opened.ok()) return FailOpen(ctx, *data, opened.status());
       live = std::move(opened).value();
     }
-    if (int code = CompareWithDaemon(ctx, live.get(), *log, report); code != kExitOk) return code;
+    if (code = CompareWithDaemon(ctx, live.get(), *log, report); code != kExitOk) return code;
   }
   return Report(ctx, report);
 }
@@ -121,10 +153,13 @@ int Export(CliContext& ctx) {
   if (runs.empty() == !ctx.args.Has("all")) {
     return ctx.Fail(kExitUsage, "give the runs to export or --all (not both)");
   }
+  int code = kExitOk;
+  const std::optional<StoreLocation> data = Location(ctx, &code);
+  if (code != kExitOk) return code;
   Result<tools::LogSnapshot> log = Status::Internal("unread");
-  if (std::optional<std::string> data = ctx.args.Get("data")) {
-    auto store = OpenStoreReadOnly(*data);
-    if (!store.ok()) return ctx.Fail(kExitCommandError, store.status().message());
+  if (data) {
+    auto store = OpenLocationReadOnly(*data);
+    if (!store.ok()) return FailOpen(ctx, *data, store.status());
     log = tools::SnapshotFromStore(**store);
     if (!log.ok()) return ctx.Fail(kExitCommandError, log.status().message());
   } else {
@@ -141,11 +176,13 @@ int Export(CliContext& ctx) {
 }
 
 int Import(CliContext& ctx) {
-  const std::optional<std::string> data = ctx.args.Get("data");
+  int code = kExitOk;
+  const std::optional<StoreLocation> data = Location(ctx, &code);
+  if (code != kExitOk) return code;
   if (!data) {
     return ctx.Fail(kExitUsage,
-                    "import writes into a stopped store: give --data DIR (forklined has no import "
-                    "command; stop it, import, start it again)");
+                    "import writes into a store directly: give --data DIR (a stopped RocksDB "
+                    "store; forklined has no import command) or --pg-url URL");
   }
   auto text = ReadFile(ctx.args.Get("file").value_or("-"));
   if (!text.ok()) return ctx.Fail(kExitCommandError, text.status().message());
@@ -153,8 +190,19 @@ int Import(CliContext& ctx) {
   auto events = tools::ReadEventLines(in);
   if (!events.ok())
     return ctx.Fail(kExitCommandError, "nothing imported: " + events.status().message());
-  auto store = OpenStoreForWriting(*data);
-  if (!store.ok()) return ctx.Fail(kExitCommandError, store.status().message());
+  if (data->postgres()) {
+    // A schema is created only for a file that passes: with no store there, the checks
+    // against an empty one are the same.
+    auto exists = LocationHoldsStore(*data);
+    if (!exists.ok()) return FailOpen(ctx, *data, exists.status());
+    if (!*exists) {
+      if (Status s = tools::VerifyImport(*events, *NewMemoryEventStore()); !s.ok()) {
+        return ctx.Fail(kExitCommandError, "nothing imported: " + s.message());
+      }
+    }
+  }
+  auto store = OpenLocationForWriting(*data);
+  if (!store.ok()) return FailOpen(ctx, *data, store.status());
   auto done = tools::ImportEvents(*events, **store);
   if (!done.ok()) {
     const bool verified = done.status().message().starts_with("import stopped");
@@ -165,8 +213,8 @@ int Import(CliContext& ctx) {
     ctx.out << json::serialize(json::object{{"runs", done->runs}, {"events", done->events}})
             << "\n";
   } else {
-    ctx.out << "imported " << done->runs << " runs, " << done->events << " events into " << *data
-            << "\n";
+    ctx.out << "imported " << done->runs << " runs, " << done->events << " events into "
+            << data->Describe() << "\n";
   }
   return kExitOk;
 }
@@ -242,33 +290,24 @@ int Restore(CliContext& ctx) {
 
 void AddAuditCommands(std::vector<Subcommand>& out) {
   out.push_back(
-      {"audit",
-       "[--data DIR] [--connect ENDPOINT]",
+      {"audit", "[--data DIR | --pg-url URL [--pg-schema NAME]] [--connect ENDPOINT]",
        "check a whole store (hash chains, versions, forks, steps, projections); 0 = clean",
-       {DataOption("read this store folder (a live daemon's too: opened read-only); with "
-                   "--connect also compare with the daemon. Without --data: the daemon's "
-                   "log over --connect")},
-       0,
-       0,
-       Audit});
+       StoreOptions("read this store folder (a live daemon's too: opened read-only); with "
+                    "--connect also compare with the daemon. Without --data or --pg-url: the "
+                    "daemon's log over --connect"),
+       0, 0, Audit});
   out.push_back({"export",
-                 "[RUN... | --all] [--data DIR] > FILE.jsonl",
+                 "[RUN... | --all] [--data DIR | --pg-url URL [--pg-schema NAME]] > FILE.jsonl",
                  "print runs (forks with their sources) as canonical JSON events, one a line",
-                 {{"all", false, "", "every run"},
-                  DataOption("read this store folder instead of asking the daemon")},
-                 0,
-                 kAll,
-                 Export});
+                 WithAll(StoreOptions("read this store folder instead of asking the daemon")), 0,
+                 kAll, Export});
   out.push_back(
-      {"import",
-       "--data DIR [--file FILE.jsonl]",
-       "write an export into a stopped store, every hash checked before anything is written",
-       {DataOption("the store folder to import into (created when missing; forklined must "
-                   "not be running on it)"),
-        {"file", true, "FILE", "the export to read (default: stdin)"}},
-       0,
-       0,
-       Import});
+      {"import", "(--data DIR | --pg-url URL [--pg-schema NAME]) [--file FILE.jsonl]",
+       "write an export into a store, every hash checked before anything is written",
+       WithFile(StoreOptions("the RocksDB store folder to import into (created when missing; "
+                             "forklined must not be running on it)",
+                             "; its nodes may keep running")),
+       0, 0, Import});
   out.push_back({"backup",
                  "DIR [--data SRC]",
                  "a consistent copy of the live store (POST /v1/admin/backup over --http)",

@@ -40,7 +40,8 @@ std::string GlobalHelp(const std::vector<Subcommand>& subs) {
   std::string out =
       "usage: forkline [global options] <command> [arguments]\n\n"
       "Drives a forklined daemon over ZeroMQ (and HTTP/SSE for watch). The auditor's tools\n"
-      "(replay … restore) also read a store folder directly with --data DIR.\n\ncommands:\n";
+      "(replay … restore) also read a store folder directly with --data DIR, and audit,\n"
+      "replay, diff, export and import a PostgreSQL store with --pg-url URL.\n\ncommands:\n";
   for (const Subcommand& s : subs) {
     out += "  " + s.name + std::string(s.name.size() < 11 ? 11 - s.name.size() : 1, ' ') +
            s.summary + "\n";

@@ -7,6 +7,7 @@
 #include "clients/cli/cli.h"
 #include "clients/cli/format.h"
 #include "clients/cli/log_source.h"
+#include "clients/cli/store_location.h"
 #include "projections/fold.h"
 #include "projections/run_json.h"
 #include "tools/replay.h"
@@ -17,18 +18,24 @@ namespace {
 
 namespace json = boost::json;
 
-// Reads run histories from --data DIR or from the daemon.
+// Reads run histories from --data DIR, --pg-url URL or the daemon.
 class HistoryReader {
  public:
   explicit HistoryReader(CliContext& ctx) : ctx_(ctx) {}
 
   // The run's whole history, or prints the error and sets *code.
   std::optional<EventList> Read(const std::string& run_id, int* code) {
-    if (std::optional<std::string> data = ctx_.args.Get("data")) {
+    auto where = StoreFromArgs(ctx_.args);
+    if (!where.ok()) {
+      *code = ctx_.Fail(kExitUsage, where.status().message());
+      return std::nullopt;
+    }
+    if (*where) {
       if (!store_) {
-        auto opened = OpenStoreReadOnly(*data);
+        auto opened = OpenLocationReadOnly(**where);
         if (!opened.ok()) {
-          *code = ctx_.Fail(kExitCommandError, opened.status().message());
+          *code =
+              ctx_.Fail(OpenFailureExitCode(**where, opened.status()), opened.status().message());
           return std::nullopt;
         }
         store_ = std::move(opened).value();
@@ -103,26 +110,19 @@ int Diff(CliContext& ctx) {
 }  // namespace
 
 void AddHistoryCommands(std::vector<Subcommand>& out) {
-  const OptionSpec data{"data", true, "DIR",
-                        "read this store folder (read-only; a live daemon's too) instead of asking "
-                        "the daemon"};
+  std::vector<OptionSpec> replay_options = StoreOptions(
+      "read this store folder (read-only; a live daemon's too) instead of asking the daemon");
+  std::vector<OptionSpec> diff_options = replay_options;
+  replay_options.insert(
+      replay_options.begin(),
+      {{"until", true, "VERSION", "stop after this version of the run's history"},
+       {"at", true, "TIME", "stop after the last event at or before this RFC 3339 UTC time"}});
   out.push_back(
-      {"replay",
-       "RUN [--until VERSION | --at TIME] [--data DIR]",
-       "the run's projected state at a point of its history",
-       {{"until", true, "VERSION", "stop after this version of the run's history"},
-        {"at", true, "TIME", "stop after the last event at or before this RFC 3339 UTC time"},
-        data},
-       1,
-       1,
-       Replay});
-  out.push_back({"diff",
-                 "RUN_A RUN_B [--data DIR]",
+      {"replay", "RUN [--until VERSION | --at TIME] [--data DIR | --pg-url URL [--pg-schema NAME]]",
+       "the run's projected state at a point of its history", replay_options, 1, 1, Replay});
+  out.push_back({"diff", "RUN_A RUN_B [--data DIR | --pg-url URL [--pg-schema NAME]]",
                  "compare two runs: shared history, divergence, step outputs (unified diffs)",
-                 {data},
-                 2,
-                 2,
-                 Diff});
+                 diff_options, 2, 2, Diff});
 }
 
 }  // namespace forkline::cli

@@ -79,8 +79,28 @@ const char* EndpointProblem(const std::string& endpoint) {
              : "is not a ZeroMQ endpoint (tcp://host:port)";
 }
 
+// A rough check; daemon/http/host_check.h parses entries fully when the server starts.
+const char* HostEntryProblem(const std::string& entry) {
+  const bool bad = entry.empty() || entry.find_first_of(" \t/@,?#") != std::string::npos;
+  return bad ? "is not a host, host:port or \"*\"" : nullptr;
+}
+
 const char* NotEmptyProblem(const std::string& value) {
   return value.empty() ? "must not be empty" : nullptr;
+}
+
+// PostgreSQL cuts identifiers longer than 63 bytes, which could make two names one.
+const char* SchemaNameProblem(const std::string& value) {
+  return value.empty() || value.size() > 63 || value.find('\0') != std::string::npos
+             ? "must be a name of 1..63 bytes"
+             : nullptr;
+}
+
+const char* NodeIdProblem(const std::string& value) {
+  for (unsigned char ch : value) {
+    if (ch < 0x20 || ch == 0x7f) return "must not hold control characters";
+  }
+  return value.size() > 128 ? "must be at most 128 bytes" : nullptr;
 }
 
 std::vector<Field> Fields(Config& c) {
@@ -88,6 +108,9 @@ std::vector<Field> Fields(Config& c) {
       {"store", "backend", &c.store.backend, 0, 0, {"rocksdb", "postgres"}},
       {"store", "path", &c.store.path, 0, 0, {}, NotEmptyProblem},
       {"store", "postgres_url", &c.store.postgres_url},
+      {"store", "postgres_schema", &c.store.postgres_schema, 0, 0, {}, SchemaNameProblem},
+      {"store", "node_id", &c.store.node_id, 0, 0, {}, NodeIdProblem},
+      {"store", "lease_ttl_s", &c.store.lease_ttl_s, 2, 3600},
       {"zmq", "bind", &c.zmq.bind, 0, 0, {}, EndpointProblem},
       {"zmq", "max_message_bytes", &c.zmq.max_message_bytes, kKiB, kGiB},
       {"zmq", "curve_server_secret_key", &c.zmq.curve_server_secret_key, 0, 0, {}, Z85KeyProblem},
@@ -104,6 +127,8 @@ std::vector<Field> Fields(Config& c) {
       {"http", "max_body_bytes", &c.http.max_body_bytes, kKiB, kGiB},
       {"http", "idle_timeout_s", &c.http.idle_timeout_s, 1, 86400},
       {"http", "sse_queue_limit", &c.http.sse_queue_limit, 1, 1000000},
+      {"http", "header_timeout_s", &c.http.header_timeout_s, 1, 3600},
+      {"http", "allowed_hosts", &c.http.allowed_hosts, 0, 0, {}, HostEntryProblem},
       {"http", "web_dir", &c.http.web_dir},
       {"auth", "token", &c.auth.token},
       {"auth", "token_env", &c.auth.token_env},

@@ -29,6 +29,18 @@ struct StoreConfig {
   // PostgreSQL connection string, required when backend = "postgres"
   // ("postgresql://user:pass@host/db"). Default: "".
   std::string postgres_url;
+  // PostgreSQL schema that holds the store's tables (a quoted identifier, so any name of
+  // 1..63 bytes; several deployments or tests can share one database). Default: "forkline".
+  std::string postgres_schema = "forkline";
+  // PostgreSQL: this node's name in run leases; must differ between running nodes (a
+  // node that starts with the name of one that died takes its leases at once rather than
+  // after lease_ttl_s). At most 128 bytes. Default: "" (<hostname>-<pid>).
+  std::string node_id;
+  // PostgreSQL: a node drives a run (autorun, a step in flight) while it holds its lease;
+  // it renews every lease_ttl_s/3 and stops acting for a run after lease_ttl_s*4/5
+  // without a renewal; another node takes the run over once it expired. Range 2..3600.
+  // Default: 10.
+  std::uint32_t lease_ttl_s = 10;
 
   bool operator==(const StoreConfig&) const = default;
 };
@@ -62,6 +74,15 @@ struct HttpConfig {
   // Frames queued for one SSE subscriber before it is cut off (it resumes with
   // Last-Event-ID). Range 1..1000000. Default: 1024.
   std::uint32_t sse_queue_limit = 1024;
+  // Once a request has begun, its request line and headers must arrive within this many
+  // seconds (or idle_timeout_s, if shorter) or the connection is closed (slowloris).
+  // Range 1..3600. Default: 10.
+  std::uint32_t header_timeout_s = 10;
+  // Host header values accepted ("name", "name:port", "[::1]", "*"); others get 403
+  // (DNS rebinding). Empty: with a loopback `bind`, localhost, 127.0.0.1 and [::1] on
+  // any port plus the bind host; with any other `bind`, every host. In the environment:
+  // comma-separated. Default: [].
+  std::vector<std::string> allowed_hosts;
   // Folder with the web UI's static files served under `/`. Default: "web".
   std::string web_dir = "web";
 

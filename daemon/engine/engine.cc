@@ -19,12 +19,19 @@ Engine::Engine(EventStore& store, std::vector<WorkflowDefinition> workflows,
       workflows_(std::move(workflows)),
       executors_(std::move(executors)),
       options_(std::move(options)),
-      io_(std::move(io)) {
+      io_(std::move(io)),
+      ownership_(options_.ownership ? options_.ownership
+                                    : std::make_shared<SingleNodeOwnership>()) {
   idempotency_.SetRetention(options_.idempotency_retention);
 }
 
 Engine::~Engine() {
   accepting_ = false;
+  ownership_->Stop();
+  {
+    std::lock_guard lock(timers_mu_);
+    if (scan_timer_) scan_timer_->cancel();
+  }
   if (store_listener_) store_.Unsubscribe(store_listener_);
   steps_.reset();
 }
@@ -38,34 +45,14 @@ Status Engine::Start() {
   FL_RETURN_IF_ERROR(Recover());
   steps_ = std::make_unique<StepPool>(options_.max_concurrent_steps);
   accepting_ = true;
-  // Steps that were in flight at the crash, and autorun, go on.
+  ownership_->Start([this](const std::string& run_id) { OnLeaseLost(run_id); });
+  // Steps that were in flight at the crash, and autorun, go on (with several nodes: the
+  // runs no other node drives).
   for (const Entry& entry : runs_.All()) {
-    entry->queue->Post([this, entry](SerialQueue::Done done) {
-      const RunState state = entry->Snapshot();
-      auto decision = DecideInterrupted(state, /*shutdown=*/false, {NowString(), "", ""});
-      if (!decision.ok() || decision->empty()) {
-        if (RetryDue(state)) return ResumeRetry(entry, done);
-        MaybeAdvance(entry);
-        return done();
-      }
-      const std::uint32_t index = *state.in_flight;
-      const bool retry = WillRetry(state, InterruptedEnd(state, false));
-      AppendToRun(entry, std::move(decision).value(), [this, entry, index, retry, done](Status s) {
-        if (s.ok() && retry) {
-          auto next = DecideNextAttempt(entry->Snapshot(), index, {NowString(), "", ""});
-          if (next.ok() && !next->empty()) {
-            const std::uint32_t att = entry->Snapshot().steps[index].attempt + 1;
-            return AppendToRun(entry, std::move(next).value(), [this, entry, index, att, done](Status s2) {
-              if (s2.ok()) StartStep(entry, index, att);
-              done();
-            });
-          }
-        }
-        if (s.ok()) MaybeAdvance(entry);
-        done();
-      });
-    });
+    if (!NeedsDriver(entry)) continue;
+    entry->queue->Post([this, entry](SerialQueue::Done done) { TakeOver(entry, done); });
   }
+  if (ownership_->Shared()) ScheduleScan();
   return Status::Ok();
 }
 
@@ -78,7 +65,7 @@ void Engine::ResumeRetry(const Entry& entry, const SerialQueue::Done& done) {
   auto next = DecideNextAttempt(state, index, {NowString(), "", ""});
   if (!next.ok() || next->empty()) return done();
   const std::uint32_t attempt = state.steps[index].attempt + 1;
-  AppendToRun(entry, std::move(next).value(), [this, entry, index, attempt, done](Status s) {
+  AppendAsDriver(entry, std::move(next).value(), [this, entry, index, attempt, done](Status s) {
     if (s.ok()) StartStep(entry, index, attempt);
     done();
   });
@@ -109,7 +96,10 @@ Status Engine::Recover() {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [position, entry] : created) {
     const auto parent = entry->state.parent;
-    runs_.MarkDurable(entry, position, parent);
+    // With events from other nodes the feed may have brought the run in meanwhile: its
+    // entry is at least as new as this one.
+    Entry fed = runs_.Find(entry->id);
+    runs_.MarkDurable(fed ? fed : entry, position, parent);
   }
   return Status::Ok();
 }
@@ -123,10 +113,13 @@ void Engine::AppendToRun(const Entry& entry, std::vector<NewEvent> events,
     std::lock_guard lock(entry->mu);
     req.expected_version = entry->state.version;
   }
+  // The driver's appends carry its lease token (and so do its answers to commands).
+  req.fence = ownership_->Held(entry->id).value_or(0);
   req.events = std::move(events);
-  store_.AppendAsync(std::move(req), [this, then = std::move(then)](Result<AppendResult> r) {
+  store_.AppendAsync(std::move(req), [this, then = std::move(then)](Result<AppendResult> r) mutable {
     // The store listener has folded the events already; continue off the writer thread.
-    boost::asio::post(io_, [then, s = r.ok() ? Status::Ok() : r.status()] { then(s); });
+    // (The store calls this once: `then` moves on rather than being copied.)
+    boost::asio::post(io_, [then = std::move(then), s = r.ok() ? Status::Ok() : r.status()] { then(s); });
   });
 }
 
@@ -135,7 +128,25 @@ void Engine::OnDurable(const EventList& events) {
   if (options_.on_events_durable) options_.on_events_durable(events.size());
   for (const EventPtr& e : events) {
     Entry entry = runs_.Find(e->run_id);
-    if (!entry) {
+    if (!entry && e->type != events::kRunCreated) {
+      // Another node's run whose start this node did not see (it started while Recover
+      // read the store), or a fork made on another node (its prefix): fold its history
+      // from the store.
+      entry = NewEntry(e->run_id);
+      std::uint64_t first_own = e->position;
+      auto history = store_.ReadStream(e->run_id, 0, e->version - 1);
+      if (!history.ok()) {
+        std::fprintf(stderr, "forklined: error: run %s: %s\n", e->run_id.c_str(),
+                     history.status().ToString().c_str());
+      } else {
+        for (const EventPtr& h : *history) {
+          (void)Apply(entry->state, *h, Payloads::kDrop);
+          if (h->run_id == e->run_id) first_own = std::min(first_own, h->position);
+        }
+      }
+      runs_.Insert(entry);
+      if (e->type != events::kRunForked) runs_.MarkDurable(entry, first_own, entry->state.parent);
+    } else if (!entry) {
       entry = NewEntry(e->run_id);
       runs_.Insert(entry);
     }
@@ -143,11 +154,19 @@ void Engine::OnDurable(const EventList& events) {
     std::optional<ParentLink> parent;
     {
       std::lock_guard lock(entry->mu);
-      const Status applied = Apply(entry->state, *e, Payloads::kDrop);
+      // Recover may have read this event already (the feed runs while it reads).
+      const Status applied = e->version <= entry->state.version && entry->state.version > 0
+                                 ? Status::Ok()
+                                 : Apply(entry->state, *e, Payloads::kDrop);
       if (!applied.ok()) std::fprintf(stderr, "forklined: error: %s\n", applied.ToString().c_str());
       item->kind = entry->state.kind;
       item->json = EventWireLine(*e, BriefOf(entry->state));
       parent = entry->state.parent;
+    }
+    if (!e->key.empty()) {
+      // Keys used on other nodes: a repeat sent here answers again (own keys are local).
+      std::chrono::system_clock::time_point at;
+      if (ParseTime(e->at, &at)) idempotency_.Observe(e->key, e->command_id, e->run_id, e->version, at);
     }
     if (e->type == events::kRunCreated || e->type == events::kRunForked) {
       runs_.MarkDurable(entry, e->position, parent);
@@ -188,6 +207,26 @@ std::uint64_t Engine::Subscribe(Listener listener) { return feed_listeners_.Add(
 
 void Engine::Unsubscribe(std::uint64_t id) { feed_listeners_.Remove(id); }
 
+namespace {
+
+// Gives `compact` the input and step outputs of `full` (an older or newer full state of
+// the same run) when `full` holds every output `compact` names: an output is identified
+// by the version of the event that holds it. False, `compact` unchanged, otherwise.
+bool AddPayloads(RunState& compact, const RunState& full) {
+  if (compact.id != full.id) return false;
+  for (std::size_t i = 0; i < compact.steps.size(); ++i) {
+    const std::uint64_t v = compact.steps[i].output_version;
+    if (v != 0 && (i >= full.steps.size() || full.steps[i].output_version != v)) return false;
+  }
+  compact.input = full.input;
+  for (std::size_t i = 0; i < compact.steps.size(); ++i) {
+    if (compact.steps[i].output_version != 0) compact.steps[i].output = full.steps[i].output;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_version) {
   Entry entry = until_version == UINT64_MAX ? runs_.Find(run_id) : nullptr;
   if (!entry) {
@@ -196,9 +235,20 @@ Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_
     return Fold(*history, Payloads::kKeep);
   }
   std::shared_ptr<const RunState> cached;
+  RunState compact;
   {
     std::lock_guard lock(entry->mu);
     cached = entry->full_cache;
+    compact = entry->state;
+  }
+  // No step completed since the cache was folded (the common case for control commands):
+  // the compact state plus the cached payloads is the full state, with no read.
+  if (cached && AddPayloads(compact, *cached)) {
+    if (IsTerminal(compact.status)) {  // an ended run keeps no outputs in memory
+      std::lock_guard lock(entry->mu);
+      if (entry->full_cache == cached) entry->full_cache = nullptr;
+    }
+    return compact;
   }
   RunState state = cached ? *cached : RunState{};
   auto newer = store_.ReadStream(run_id, state.version, SIZE_MAX);
@@ -304,7 +354,7 @@ void Engine::Shutdown(std::chrono::milliseconds grace) {
         std::lock_guard lock(entry->mu);
         if (entry->abort) entry->abort->store(true);
       }
-      AppendToRun(entry, std::move(events), [promise, done](Status) {
+      AppendAsDriver(entry, std::move(events), [promise, done](Status) {
         promise->set_value();
         done();
       });
@@ -314,7 +364,11 @@ void Engine::Shutdown(std::chrono::milliseconds grace) {
   {
     std::lock_guard lock(timers_mu_);
     for (const auto& timer : backoff_timers_) timer->cancel();
+    if (scan_timer_) scan_timer_->cancel();
   }
+  // Other nodes may take these runs over at once rather than after the lease timeout.
+  for (const Entry& entry : runs_.All()) ownership_->Release(entry->id);
+  ownership_->Stop();
   if (steps_) steps_->Stop();
 }
 

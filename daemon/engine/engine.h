@@ -23,6 +23,7 @@
 #include "daemon/api/feed.h"
 #include "daemon/engine/decider.h"
 #include "daemon/engine/idempotency.h"
+#include "daemon/engine/ownership.h"
 #include "daemon/engine/run_registry.h"
 #include "daemon/engine/step_pool.h"
 #include "daemon/executors/executor.h"
@@ -43,6 +44,9 @@ struct EngineOptions {
   // Observers for metrics; may be empty. Called from engine threads, must not block.
   std::function<void(std::string_view outcome, double seconds)> on_step_ended;
   std::function<void(std::size_t events)> on_events_durable;
+  // Which node drives which run (daemon/engine/ownership.h). Null: this node drives
+  // every run (one node on its own store). The engine starts and stops it.
+  std::shared_ptr<Ownership> ownership;
 };
 
 class Engine final : public CommandHandler, public EventFeed {
@@ -90,17 +94,18 @@ class Engine final : public CommandHandler, public EventFeed {
 
   // engine_mutations.cc: commands that append.
   void DoCreate(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
-  void DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
+  void DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn reply, int attempt = 0);
   // pause, resume, autorun, cancel, retry: decide against the state, append, answer {run}.
-  void DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
+  // `attempt` counts re-decisions after another node's append won the race.
+  void DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn reply, int attempt = 0);
 
   // engine_steps.cc: stepping, step execution, retries, autorun.
-  void DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
+  void DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn reply, int attempt = 0);
   void StartStep(const Entry& entry, std::uint32_t index, std::uint32_t attempt);
   void RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t attempt,
                   std::shared_ptr<std::atomic<bool>> abort);
-  void OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done);
-  void MaybeAdvance(const Entry& entry);
+  void OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done, int attempt = 0);
+  void MaybeAdvance(const Entry& entry, int attempt = 0);
   void AnswerNextWaiter(const Entry& entry, std::uint32_t index);
 
   // engine.cc: appends, the store listener, recovery.
@@ -112,6 +117,30 @@ class Engine final : public CommandHandler, public EventFeed {
   void Publish(const FeedItemPtr& item);
   void PublishProgress(const Entry& entry, std::uint32_t index, const StepProgress& p);
   Status Recover();
+
+  // engine_ownership.cc: who drives a run (leases with several nodes), lost races.
+  // Whether the run needs a driver: a step in flight or due, or autorun with work left.
+  bool NeedsDriver(const Entry& entry);
+  // Inside the run's SerialQueue: becomes its driver if it can, records a step that was
+  // in flight (on a dead node, or before a crash) interrupted, resumes a due retry and
+  // autorun.
+  void TakeOver(const Entry& entry, const SerialQueue::Done& done, int attempt = 0);
+  // Every ScanInterval with shared ownership: takes over runs whose driver is gone,
+  // gives up leases no longer needed.
+  void ScheduleScan();
+  void Scan();
+  void OnLeaseLost(const std::string& run_id);
+  // AppendToRun for the run's driver: refused (kUnavailable, nothing appended) unless
+  // this node still drives the run; fenced with its lease token.
+  void AppendAsDriver(const Entry& entry, std::vector<NewEvent> events,
+                      std::function<void(Status)> then);
+  // After a lost race (kConflict from the store): calls `again` a little later, once the
+  // other node's events have reached this node, and returns true; false when `attempt`
+  // has used up the re-decisions.
+  bool RetryLater(const Status& s, int attempt, std::function<void()> again);
+  // A run this node does not know yet but the shared store has (created on another node
+  // a moment ago): calls `again` once the feed may have brought it, and returns true.
+  bool AwaitRun(const std::string& run_id, int attempt, std::function<void()> again);
   void ResumeRetry(const Entry& entry, const SerialQueue::Done& done);
   std::shared_ptr<RunEntry> NewEntry(const std::string& id);
   boost::json::object RunReply(const Entry& entry, RunDetail detail = RunDetail::kFull);
@@ -125,13 +154,15 @@ class Engine final : public CommandHandler, public EventFeed {
   boost::asio::any_io_executor io_;
   RunRegistry runs_;
   IdempotencyIndex idempotency_;
+  std::shared_ptr<Ownership> ownership_;
+  std::shared_ptr<boost::asio::steady_timer> scan_timer_;  // guarded by timers_mu_
   std::unique_ptr<StepPool> steps_;
   std::uint64_t store_listener_ = 0;
   std::atomic<bool> accepting_{false};
   std::atomic<int> steps_in_flight_{0};
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
-  std::mutex timers_mu_;  // guards backoff_timers_: retries waiting out their backoff
+  std::mutex timers_mu_;  // guards backoff_timers_ (retries waiting out their backoff), scan_timer_
   std::set<std::shared_ptr<boost::asio::steady_timer>> backoff_timers_;
 
   ListenerSet<Listener> feed_listeners_;

@@ -31,6 +31,17 @@ void Engine::Dispatch(CommandRequest req, ReplyFn reply) {
   if (!accepting_) return reply(Status::Unavailable("the daemon is shutting down"));
   if (Status h = store_.Health(); !h.ok()) return reply(Status::Unavailable(h.message()));
   EventMeta meta{NowString(), CommandId(cmd, req.args), req.key};
+  if (!req.key.empty() && ownership_->Shared()) {
+    // Another node may have run this key's command a moment ago (its events may not
+    // have reached this node yet): the shared log says.
+    if (auto use = ownership_->FindKey(req.key)) {
+      std::chrono::system_clock::time_point at;
+      if (ParseTime(use->at, &at) &&
+          std::chrono::system_clock::now() - at < options_.idempotency_retention) {
+        idempotency_.Observe(req.key, use->command_id, use->run_id, use->version, at);
+      }
+    }
+  }
   if (!req.key.empty()) {
     std::optional<CommandReply> replay;
     std::optional<std::pair<std::string, std::uint64_t>> from_log;

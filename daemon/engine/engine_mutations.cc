@@ -81,7 +81,7 @@ void Engine::DoCreate(const CommandRequest& req, const EventMeta& meta, ReplyFn 
   });
 }
 
-void Engine::DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn reply) {
+void Engine::DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn reply, int attempt) {
   const json::object& a = req.args;
   if (Status s = args::OnlyKnown(a, {"run_id", "at", "title", "override", "autorun", "expect_version"});
       !s.ok()) {
@@ -96,7 +96,10 @@ void Engine::DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn re
     if (!s->ok()) return reply(*s);
   }
   Entry source = runs_.Find(*source_id);
-  if (!source) return reply(Status::NotFound("run " + *source_id + " does not exist"));
+  if (!source) {
+    if (AwaitRun(*source_id, attempt, [=, this] { DoFork(req, meta, reply, attempt + 1); })) return;
+    return reply(Status::NotFound("run " + *source_id + " does not exist"));
+  }
   const RunState source_state = source->Snapshot();
   if (Status s = CheckExpected(a, source_state); !s.ok()) return reply(s);
   const json::value* over = a.if_contains("override");
@@ -129,7 +132,8 @@ void Engine::DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn re
   });
 }
 
-void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn reply) {
+void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn reply,
+                       int attempt) {
   const json::object& a = req.args;
   const std::string& cmd = req.cmd;
   Status known = cmd == "run.pause"     ? args::OnlyKnown(a, {"run_id", "abort_step", "expect_version"})
@@ -146,7 +150,10 @@ void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn
     return reply(Status::BadRequest("missing argument 'enabled'"));
   }
   Entry entry = runs_.Find(*id);
-  if (!entry) return reply(Status::NotFound("run " + *id + " does not exist"));
+  if (!entry) {
+    if (AwaitRun(*id, attempt, [=, this] { DoControl(req, meta, reply, attempt + 1); })) return;
+    return reply(Status::NotFound("run " + *id + " does not exist"));
+  }
   entry->queue->Post([=, this](SerialQueue::Done done) {
     const RunState state = entry->Snapshot();
     if (Status s = CheckExpected(a, state); !s.ok()) {
@@ -164,17 +171,23 @@ void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn
     }
     bool aborts = false;
     for (const NewEvent& e : *decision) aborts |= e.type == events::kStepAborted;
+    const std::optional<std::uint32_t> in_flight = state.in_flight;  // not the whole state
     AppendToRun(entry, std::move(decision).value(), [=, this](Status s) {
+      // Another node appended first: decide again on its events (not with expect_version).
+      if (!s.ok() && !a.contains("expect_version") &&
+          RetryLater(s, attempt, [=, this] { DoControl(req, meta, reply, attempt + 1); })) {
+        return done();
+      }
       if (!s.ok()) {
         reply(s);
         return done();
       }
-      if (aborts && state.in_flight) {
+      if (aborts && in_flight) {
         {
           std::lock_guard lock(entry->mu);
           if (entry->abort) entry->abort->store(true);
         }
-        AnswerNextWaiter(entry, *state.in_flight);
+        AnswerNextWaiter(entry, *in_flight);
       }
       reply(RunReply(entry));
       MaybeAdvance(entry);

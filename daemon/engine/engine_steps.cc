@@ -46,7 +46,7 @@ json::object StepContext(const RunState& run, std::uint32_t index, const StepDef
   json::object context{{"run_id", run.id},
                        {"kind", run.kind},
                        {"title", run.title},
-                       {"input", run.input},
+                       {"input", run.input.get()},
                        {"step", json::object{{"index", index}, {"name", self.name}, {"params", def.params}}},
                        {"steps", std::move(steps)}};
   if (self.item) {
@@ -67,7 +67,7 @@ bool RetryPending(const std::shared_ptr<RunEntry>& entry) {
 
 }  // namespace
 
-void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn reply) {
+void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn reply, int attempt) {
   const json::object& a = req.args;
   if (Status s = args::OnlyKnown(a, {"run_id", "expect_version"}); !s.ok()) return reply(s);
   auto id = args::RequiredString(a, "run_id");
@@ -75,8 +75,11 @@ void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn re
   auto expect = args::OptionalUint(a, "expect_version", UINT64_MAX);
   if (!expect.ok()) return reply(expect.status());
   Entry entry = runs_.Find(*id);
-  if (!entry) return reply(Status::NotFound("run " + *id + " does not exist"));
-  entry->queue->Post([this, entry, meta, reply, expect = *expect](SerialQueue::Done done) {
+  if (!entry) {
+    if (AwaitRun(*id, attempt, [=, this] { DoNext(req, meta, reply, attempt + 1); })) return;
+    return reply(Status::NotFound("run " + *id + " does not exist"));
+  }
+  entry->queue->Post([this, req, entry, meta, reply, attempt, expect = *expect](SerialQueue::Done done) {
     const RunState state = entry->Snapshot();
     if (expect && *expect != state.version) {
       reply(Status::Conflict("run " + state.id + " is at version " + std::to_string(state.version) +
@@ -92,22 +95,33 @@ void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn re
       reply(decision.status());
       return done();
     }
+    if (!ownership_->Acquire(entry->id)) {
+      reply(Status::Conflict("run " + state.id + " is driven by another node"));
+      return done();
+    }
     const std::uint32_t index = state.cursor;
-    const std::uint32_t attempt = state.steps[index].attempt + 1;
+    const std::uint32_t step_attempt = state.steps[index].attempt + 1;
     {
       std::lock_guard lock(entry->mu);
       entry->next_waiter = RunEntry::NextWaiter{reply, meta};
     }
-    AppendToRun(entry, std::move(decision).value(), [this, entry, index, attempt, reply, done](Status s) {
+    AppendAsDriver(entry, std::move(decision).value(),
+                   [this, req, entry, index, step_attempt, meta, reply, attempt, expect, done](Status s) {
       if (s.ok()) {
-        StartStep(entry, index, attempt);
-      } else {
-        {
-          std::lock_guard lock(entry->mu);
-          entry->next_waiter.reset();
-        }
-        reply(s);
+        StartStep(entry, index, step_attempt);
+        return done();
       }
+      {
+        std::lock_guard lock(entry->mu);
+        entry->next_waiter.reset();
+      }
+      // Another node appended first: decide again on its events (not with expect_version).
+      if (!expect && RetryLater(s, attempt, [this, req, meta, reply, attempt] {
+            DoNext(req, meta, reply, attempt + 1);
+          })) {
+        return done();
+      }
+      reply(s);
       done();
     });
   });
@@ -192,7 +206,21 @@ void Engine::RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t a
 // Runs inside the run's SerialQueue and holds it (calls `done`) until its events are
 // durable, so the run's next command is decided on the state they make; follow-ups
 // (the next attempt after its backoff, autorun) are queued as new tasks.
-void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done) {
+void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done, int attempt) {
+  if (!ownership_->Held(entry->id)) {
+    // This node lost the run's lease: the node that took the run over records this
+    // attempt interrupted and runs it again. Nothing is appended here.
+    std::optional<RunEntry::NextWaiter> waiter;
+    {
+      std::lock_guard lock(entry->mu);
+      waiter.swap(entry->next_waiter);
+    }
+    if (waiter) {
+      waiter->reply(Status::Unavailable("this node lost run " + entry->id +
+                                        " to another node while its step ran"));
+    }
+    return done();
+  }
   const RunState state = entry->Snapshot();
   EventMeta meta{NowString(), "", ""};
   {
@@ -205,8 +233,16 @@ void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done
   auto decision = DecideStepEnded(state, end, meta);
   if (!decision.ok() || decision->empty()) return done();
   const bool retry = WillRetry(state, end);
-  AppendToRun(entry, std::move(decision).value(), [this, entry, end, retry, done](Status s) {
-    if (!s.ok()) return done();
+  AppendAsDriver(entry, std::move(decision).value(), [this, entry, end, retry, attempt, done](Status s) {
+    if (!s.ok()) {
+      // Another node appended to the run first (a pause, a cancel): decide again on it.
+      RetryLater(s, attempt, [this, entry, end, attempt] {
+        entry->queue->Post([this, entry, end, attempt](SerialQueue::Done again) {
+          OnStepEnded(entry, end, std::move(again), attempt + 1);
+        });
+      });
+      return done();
+    }
     if (!retry) {
       AnswerNextWaiter(entry, end.index);
       MaybeAdvance(entry);
@@ -241,12 +277,13 @@ void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done
           std::lock_guard lock(entry->mu);
           entry->retry_pending = false;
         }
+        if (!ownership_->Held(entry->id)) return attempt_done();  // the new driver retries
         auto next = DecideNextAttempt(entry->Snapshot(), end.index, {NowString(), "", ""});
         if (!next.ok() || next->empty()) {
           AnswerNextWaiter(entry, end.index);
           return attempt_done();
         }
-        AppendToRun(entry, std::move(next).value(), [this, entry, end, attempt_done](Status s2) {
+        AppendAsDriver(entry, std::move(next).value(), [this, entry, end, attempt_done](Status s2) {
           if (s2.ok()) StartStep(entry, end.index, end.attempt + 1);
           attempt_done();
         });
@@ -269,19 +306,27 @@ void Engine::AnswerNextWaiter(const Entry& entry, std::uint32_t index) {
   waiter->reply(std::move(result));
 }
 
-void Engine::MaybeAdvance(const Entry& entry) {
+void Engine::MaybeAdvance(const Entry& entry, int attempt) {
   const RunState state = entry->Snapshot();
   const bool movable = state.status == RunStatus::kQueued || state.status == RunStatus::kRunning;
-  if (!state.autorun || !movable || state.in_flight || state.cursor >= state.total_steps()) return;
   if (!accepting_) return;
-  entry->queue->Post([this, entry](SerialQueue::Done done) {
+  // A lease no longer needed is kept for now (the next run.next needs it again at once);
+  // the periodic Scan gives it up once it has been idle for a whole scan interval.
+  if (!state.autorun || !movable || state.in_flight || state.cursor >= state.total_steps()) return;
+  entry->queue->Post([this, entry, attempt](SerialQueue::Done done) {
     const RunState now = entry->Snapshot();
     auto decision = DecideNext(now, /*by_autorun=*/true, {NowString(), "", ""});
     if (!decision.ok() || RetryPending(entry)) return done();  // the retry's timer goes on
+    if (!ownership_->Acquire(entry->id)) return done();        // another node drives it
     const std::uint32_t index = now.cursor;
-    const std::uint32_t attempt = now.steps[index].attempt + 1;
-    AppendToRun(entry, std::move(decision).value(), [this, entry, index, attempt, done](Status s) {
-      if (s.ok()) StartStep(entry, index, attempt);
+    const std::uint32_t step_attempt = now.steps[index].attempt + 1;
+    AppendAsDriver(entry, std::move(decision).value(),
+                   [this, entry, index, step_attempt, attempt, done](Status s) {
+      if (s.ok()) {
+        StartStep(entry, index, step_attempt);
+      } else {
+        RetryLater(s, attempt, [this, entry, attempt] { MaybeAdvance(entry, attempt + 1); });
+      }
       done();
     });
   });

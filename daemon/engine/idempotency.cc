@@ -101,6 +101,19 @@ void IdempotencyIndex::Recover(const std::string& key, const std::string& comman
   e.at = at;
 }
 
+void IdempotencyIndex::Observe(const std::string& key, const std::string& command_id,
+                               const std::string& run_id, std::uint64_t version,
+                               std::chrono::system_clock::time_point at) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = entries_.try_emplace(key);
+  Entry& e = it->second;
+  if (!inserted && e.run_id.empty()) return;  // a command of ours
+  e.command_id = command_id;
+  e.run_id = run_id;
+  e.version = std::max(e.version, version);
+  e.at = at;
+}
+
 void IdempotencyIndex::Prune(std::chrono::system_clock::time_point now) {
   if (now - last_prune_ < std::chrono::minutes(1)) return;
   last_prune_ = now;

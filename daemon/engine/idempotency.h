@@ -35,6 +35,10 @@ class IdempotencyIndex {
   // From the log: `key` appended events to run_id up to `version` at time `at`.
   void Recover(const std::string& key, const std::string& command_id, const std::string& run_id,
                std::uint64_t version, std::chrono::system_clock::time_point at);
+  // Recover for a key seen in the log while running (another node used it): ignored
+  // when this node ran the command itself (it has the answer, or will have it).
+  void Observe(const std::string& key, const std::string& command_id, const std::string& run_id,
+               std::uint64_t version, std::chrono::system_clock::time_point at);
   void SetRetention(std::chrono::hours retention) { retention_ = retention; }
 
  private:

@@ -83,6 +83,34 @@ BatchWriter::Heads BatchWriter::LoadHeads(pqxx::transaction_base& txn,
   return heads;
 }
 
+std::unordered_map<std::string, std::uint64_t> BatchWriter::LoadLeaseTokens(
+    pqxx::transaction_base& txn, const std::vector<const AppendRequest*>& requests) {
+  std::vector<std::string> quoted;
+  for (const AppendRequest* r : requests) {
+    if (r->fence != 0) quoted.push_back(txn.quote(r->run_id));
+  }
+  std::unordered_map<std::string, std::uint64_t> tokens;
+  if (quoted.empty()) return tokens;  // no extra round trip for unfenced batches
+  // Read under the position lock: an acquire that commits after this read bumps the
+  // token after our commit, so a takeover never overlaps an append it did not see.
+  for (const auto& row :
+       txn.exec("SELECT run_id, token FROM leases WHERE run_id IN (" + Join(quoted) + ")")) {
+    tokens[row[0].as<std::string>()] = row[1].as<std::uint64_t>();
+  }
+  return tokens;
+}
+
+Status BatchWriter::CheckFence(const AppendRequest& request,
+                               const std::unordered_map<std::string, std::uint64_t>& tokens) {
+  if (request.fence == 0) return Status::Ok();
+  auto it = tokens.find(request.run_id);
+  const std::uint64_t current = it == tokens.end() ? 0 : it->second;
+  if (current == request.fence) return Status::Ok();
+  return Status::Unavailable("run " + request.run_id + ": lease token " +
+                             std::to_string(request.fence) + " is stale (the lease is at " +
+                             std::to_string(current) + "): another node has taken the run over");
+}
+
 Result<AppendContext> BatchWriter::ContextFor(pqxx::transaction_base& txn,
                                               const AppendRequest& request, Heads& heads,
                                               const EventList& planned) {
@@ -173,9 +201,14 @@ BatchWriter::Planned BatchWriter::PlanBatch(pqxx::transaction_base& txn,
   Planned p;
   std::uint64_t position = 0;
   Heads heads = LoadHeads(txn, requests, position);
+  const auto tokens = LoadLeaseTokens(txn, requests);
   std::unordered_map<std::string, StreamInfo> changed;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const AppendRequest& req = *requests[i];
+    if (Status fenced = CheckFence(req, tokens); !fenced.ok()) {
+      out.results[i] = fenced;
+      continue;
+    }
     auto ctx = ContextFor(txn, req, heads, out.committed);
     auto plan =
         ctx.ok() ? PlanAppend(req, *ctx, position + 1) : Result<std::vector<Event>>(ctx.status());

@@ -50,6 +50,12 @@ class BatchWriter {
   // The heads of every stream the requests name, and the last position.
   Heads LoadHeads(pqxx::transaction_base& txn, const std::vector<const AppendRequest*>& requests,
                   std::uint64_t& last_position);
+  // The lease tokens of the runs that fenced requests name (none: no query).
+  std::unordered_map<std::string, std::uint64_t> LoadLeaseTokens(
+      pqxx::transaction_base& txn, const std::vector<const AppendRequest*>& requests);
+  // kUnavailable when the request carries a fence that is not its run's lease token.
+  static Status CheckFence(const AppendRequest& request,
+                           const std::unordered_map<std::string, std::uint64_t>& tokens);
   Result<AppendContext> ContextFor(pqxx::transaction_base& txn, const AppendRequest& request,
                                    Heads& heads, const EventList& planned);
   // The statements that store the batch.

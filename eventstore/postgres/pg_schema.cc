@@ -8,8 +8,7 @@ namespace forkline::pg {
 namespace {
 
 // Every migration ever shipped, in order; migration N is kMigrations[N - 1]. Never edit
-// one that has shipped: add the next. Tables for idempotency keys and leases (issue 9)
-// come as later migrations.
+// one that has shipped: add the next.
 //
 //   migrations  version (1, 2, …) | applied_at
 //   streams     run_id PK | head_version | head_hash | parent_run_id → streams | parent_version
@@ -17,6 +16,10 @@ namespace {
 //   events      position PK (global order, gap-free) | run_id → streams | version
 //               | event_id (random uuid; settles an ambiguous commit) | type | at | command_id
 //               | key | data (as given) | prev_hash | hash   — UNIQUE (run_id, version)
+//   leases      run_id PK | node_id ('' when released) | token (fencing, +1 per acquire)
+//               | expires_at (the server's clock)        — version 2
+//   events_key  index on events (key) for keys that are set: idempotency keys are looked
+//               up in the log itself, on every node           — version 2
 //
 // Hashes are hex SHA-256 of the canonical JSON (eventstore/canonical.h), so an event
 // read here hashes exactly as one read from RocksDB.
@@ -44,6 +47,15 @@ CREATE TABLE events (
   hash        text   NOT NULL,
   UNIQUE (run_id, version)
 );
+)sql",
+    R"sql(
+CREATE TABLE leases (
+  run_id      text        PRIMARY KEY,
+  node_id     text        NOT NULL,
+  token       bigint      NOT NULL CHECK (token >= 1),
+  expires_at  timestamptz NOT NULL
+);
+CREATE INDEX events_key ON events (key) WHERE key <> '';
 )sql",
 };
 

@@ -49,6 +49,8 @@ TEST_F(ConfigTest, DefaultsWithoutFile) {
   EXPECT_EQ(config->http.max_body_bytes, 16u << 20);
   EXPECT_EQ(config->http.idle_timeout_s, 60u);
   EXPECT_EQ(config->http.sse_queue_limit, 1024u);
+  EXPECT_EQ(config->http.header_timeout_s, 10u);
+  EXPECT_TRUE(config->http.allowed_hosts.empty());
   EXPECT_EQ(config->http.web_dir, "web");
   EXPECT_TRUE(config->auth.token.empty());
   EXPECT_EQ(config->engine.max_concurrent_steps, 4u);
@@ -205,6 +207,32 @@ TEST_F(ConfigTest, TokenFromEnvironmentVariable) {
               HasSubstr("both set"));
 }
 
+TEST_F(ConfigTest, PostgresSchemaIsANameOfAtMost63Bytes) {
+  const std::string path = Write("[store]\npostgres_schema = \"staging \\\"2\\\"\"\n");
+  auto config = LoadConfig(path, {});
+  ASSERT_OK(config);
+  EXPECT_EQ(config->store.postgres_schema, "staging \"2\"");
+  EXPECT_THAT(ErrorOf("[store]\npostgres_schema = \"\"\n"), HasSubstr("store.postgres_schema"));
+  EXPECT_THAT(ErrorOf("[store]\npostgres_schema = \"" + std::string(64, 'a') + "\"\n"),
+              HasSubstr("1..63 bytes"));
+}
+
+TEST_F(ConfigTest, LeaseKeys) {
+  auto defaults = LoadConfig("", {});
+  ASSERT_OK(defaults);
+  EXPECT_EQ(defaults->store.lease_ttl_s, 10u);
+  EXPECT_EQ(defaults->store.node_id, "");
+  const std::string path = Write("[store]\nnode_id = \"n1\"\nlease_ttl_s = 3\n");
+  auto config = LoadConfig(path, {{"FORKLINE_STORE_LEASE_TTL_S", "4"}});
+  ASSERT_OK(config);
+  EXPECT_EQ(config->store.node_id, "n1");
+  EXPECT_EQ(config->store.lease_ttl_s, 4u);
+  EXPECT_THAT(ErrorOf("[store]\nlease_ttl_s = 1\n"), HasSubstr("store.lease_ttl_s"));
+  EXPECT_THAT(ErrorOf("[store]\nnode_id = \"a\\tb\"\n"), HasSubstr("control characters"));
+  EXPECT_THAT(ErrorOf("[store]\nnode_id = \"" + std::string(129, 'n') + "\"\n"),
+              HasSubstr("128 bytes"));
+}
+
 TEST_F(ConfigTest, InconsistentKeys) {
   EXPECT_THAT(ErrorOf("[store]\nbackend = \"postgres\"\n"), HasSubstr("store.postgres_url"));
   EXPECT_THAT(
@@ -220,6 +248,36 @@ std::string ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Exposure (issue 8): out of the box both listeners are on loopback, in the compiled-in
+// defaults and in the shipped file alike.
+TEST_F(ConfigTest, DefaultsListenOnLoopbackOnly) {
+  for (const std::string& path :
+       {std::string(), std::string(FORKLINE_SOURCE_DIR) + "/config/forkline.toml"}) {
+    auto config = LoadConfig(path, {});
+    ASSERT_OK(config);
+    EXPECT_EQ(config->zmq.bind.rfind("tcp://127.0.0.1:", 0), 0u) << path << config->zmq.bind;
+    EXPECT_EQ(config->http.bind.rfind("127.0.0.1:", 0), 0u) << path << config->http.bind;
+    EXPECT_TRUE(config->zmq.curve_allowed_client_keys.empty());
+  }
+}
+
+TEST_F(ConfigTest, HttpHeaderTimeoutAndAllowedHosts) {
+  const std::string path = Write(
+      "[http]\nheader_timeout_s = 3\nallowed_hosts = [\"forkline.example\", \"[::1]:7711\"]\n");
+  auto config = LoadConfig(path, {});
+  ASSERT_OK(config);
+  EXPECT_EQ(config->http.header_timeout_s, 3u);
+  EXPECT_EQ(config->http.allowed_hosts,
+            (std::vector<std::string>{"forkline.example", "[::1]:7711"}));
+  config = LoadConfig(path, {{"FORKLINE_HTTP_ALLOWED_HOSTS", "a.example, b.example:1"}});
+  ASSERT_OK(config);
+  EXPECT_EQ(config->http.allowed_hosts, (std::vector<std::string>{"a.example", "b.example:1"}));
+  EXPECT_THAT(ErrorOf("[http]\nheader_timeout_s = 0\n"), HasSubstr("http.header_timeout_s"));
+  EXPECT_THAT(ErrorOf("[http]\nallowed_hosts = [\"a b\"]\n"), HasSubstr("http.allowed_hosts"));
+  EXPECT_THAT(ErrorOf("[http]\nallowed_hosts = \"a.example\"\n"),
+              HasSubstr("http.allowed_hosts"));
 }
 
 TEST_F(ConfigTest, DefaultConfigFileIsTheDefaults) {
@@ -243,6 +301,7 @@ TEST_F(ConfigTest, DefaultConfigFileDocumentsRealKeysAndDefaults) {
                           "backend",
                           "path",
                           "postgres_url",
+                          "postgres_schema",
                           "bind",
                           "max_message_bytes",
                           "curve_server_secret_key",
@@ -252,6 +311,8 @@ TEST_F(ConfigTest, DefaultConfigFileDocumentsRealKeysAndDefaults) {
                           "max_body_bytes",
                           "idle_timeout_s",
                           "sse_queue_limit",
+                          "header_timeout_s",
+                          "allowed_hosts",
                           "web_dir",
                           "token",
                           "token_env",

@@ -150,7 +150,7 @@ class Subscriber:
 
     def _read(self):
         s = socket.create_connection(("127.0.0.1", self.d.hport), timeout=1)
-        head = "GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" % self.path
+        head = "GET %s HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n" % self.path
         if self.last is not None:
             head += "Last-Event-ID: %s\r\n" % self.last
         s.sendall((head + "\r\n").encode())

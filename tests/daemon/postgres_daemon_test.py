@@ -5,10 +5,9 @@
 restart that finds its runs in the database; then a second node on the same database:
 runs created on one node are read on the other (GET /v1/runs/{id}, run.events with the
 same hashes), its SSE streams the other node's events live with the same ids, and
-Last-Event-ID works when a client moves from one node to the other.
-Not tested because not there yet: leases (a node that starts takes over every autorun
-run and records the steps in flight on other nodes as interrupted, so node B starts here
-while node A is idle), retry of a decision that lost a race with another node.
+Last-Event-ID works when a client moves from one node to the other; leases: a step in
+flight on one node is left alone by the other, and when its node is killed (kill -9) the
+other node takes the run over after the lease timeout (2 s here) and finishes it.
 
 The server: $FORKLINE_TEST_PG_URL, else the url= line of $FORKLINE_TEST_PG_STATE (ctest's
 eventstore_pg_server fixture), else one of its own. Each run uses a database of its own.
@@ -21,7 +20,7 @@ import uuid
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fl_daemon import QUICK_WORKFLOW, Daemon, Results, check_event, wait_for  # noqa: E402
+from fl_daemon import GATED_WORKFLOW, QUICK_WORKFLOW, Daemon, Results, check_event, wait_for  # noqa: E402
 
 PG_TEST_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                               "scripts", "pg-test-server")
@@ -76,7 +75,8 @@ def node(db):
     # The store keys by environment (FORKLINE_<SECTION>_<KEY>): the daemon inherits them.
     os.environ["FORKLINE_STORE_BACKEND"] = "postgres"
     os.environ["FORKLINE_STORE_POSTGRES_URL"] = db.url
-    return Daemon(workflows={"quick": QUICK_WORKFLOW})
+    os.environ["FORKLINE_STORE_LEASE_TTL_S"] = "2"  # takeovers within seconds
+    return Daemon(workflows={"quick": QUICK_WORKFLOW, "gated": GATED_WORKFLOW})
 
 
 def all_events(c, run_id):
@@ -279,6 +279,64 @@ def t_a_fork_on_b_of_a_run_of_a(a, b, db):
     assert all_events(ca, fork["id"]) == all_events(cb, fork["id"])
 
 
+def lease(db, run_id):
+    row = db.psql("SELECT node_id, token FROM forkline.leases WHERE run_id = '%s'" % run_id,
+                  db.url)  # "node|token"; node "" when released
+    node_id, token = row.rsplit("|", 1) if row else ("", "0")
+    return node_id, int(token)
+
+
+def step_lines(events):
+    out = []
+    for e in events:
+        if e["type"].startswith("step."):
+            d = e["data"]
+            line = "%s %s %d" % (e["type"][5:], d["name"], d["attempt"])
+            if d.get("error"):
+                line += " " + d["error"]["code"]
+            out.append(line)
+    return out
+
+
+def t_the_other_node_leaves_a_step_in_flight_alone(a, b, db):
+    ca, cb = a.client(), b.client()
+    gate = os.path.join(a.tmp, "gate-alone")
+    run = ca.ok("run.create", kind="gated", input={"gate": gate}, autorun=True)["run"]
+    wait_for("the step in flight, seen on B", lambda: cb.call("run.get", run_id=run["id"]).get(
+        "result", {}).get("run", {}).get("steps", [{}])[0].get("status") == "running")
+    holder, token = lease(db, run["id"])
+    assert holder.endswith("-%d" % a.proc.pid) and token >= 1, (holder, token)
+    # B restarts while A drives the run: its recovery leaves the step alone.
+    assert b.stop() == 0, b.tail()
+    b.start()
+    cb = b.client()
+    wait_for("B knows the run", lambda: cb.call("run.get", run_id=run["id"]).get("ok"))
+    assert lease(db, run["id"]) == (holder, token)
+    open(gate, "w").close()
+    wait_for("the run completes", lambda: status(ca, run["id"]) == "completed")
+    assert step_lines(all_events(ca, run["id"])) == [
+        "started wait 1", "completed wait 1", "started done 1", "completed done 1"]
+
+
+def t_a_killed_node_s_run_is_taken_over(a, b, db):
+    ca = a.client()
+    gate = os.path.join(a.tmp, "gate-kill")
+    run = ca.ok("run.create", kind="gated", input={"gate": gate}, autorun=True)["run"]
+    wait_for("the step in flight on A",
+             lambda: ca.ok("run.get", run_id=run["id"])["run"]["steps"][0]["status"] == "running")
+    _, token = lease(db, run["id"])
+    a.kill9()
+    open(gate, "w").close()  # the next attempt, wherever it runs, goes straight through
+    cb = b.client()
+    wait_for("B finishes the run", lambda: status(cb, run["id"]) == "completed", 60)
+    assert step_lines(all_events(cb, run["id"])) == [
+        "started wait 1", "failed wait 1 interrupted", "started wait 2", "completed wait 2",
+        "started done 1", "completed done 1"], step_lines(all_events(cb, run["id"]))
+    holder, later = lease(db, run["id"])
+    assert later > token, (token, later)  # fencing tokens strictly increase
+    a.start()
+
+
 def main():
     res = Results()
     db = a = b = None
@@ -294,7 +352,8 @@ def main():
         for case in (t_b_recovers_the_runs_a_made_before_it_started,
                      t_a_run_created_on_a_is_read_on_b, t_b_streams_a_s_events_live,
                      t_last_event_id_moves_between_nodes, t_b_steps_a_run_created_on_a,
-                     t_a_fork_on_b_of_a_run_of_a):
+                     t_a_fork_on_b_of_a_run_of_a, t_the_other_node_leaves_a_step_in_flight_alone,
+                     t_a_killed_node_s_run_is_taken_over):
             res.run(case.__name__[2:], case, a, b, db)
         res.run("daemons_still_alive", lambda: wait_for("alive", lambda: a.alive() and b.alive(), 1))
     except BaseException:

@@ -46,7 +46,7 @@ TEST(PostgresStore, ReopenKeepsEventsAndMigratesOnce) {
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ(store->LastPosition(), 2u);
   ASSERT_OK(store->Append(Req("a", 2, {Ev("z")})));
-  EXPECT_EQ(Sql("SELECT count(*) FROM " + o.schema + ".migrations"), "1");
+  EXPECT_EQ(Sql("SELECT count(*) FROM " + o.schema + ".migrations"), "2");
 }
 
 TEST(PostgresStore, NewerSchemaIsRefused) {

@@ -1,0 +1,152 @@
+#include "daemon/engine/postgres_ownership.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+namespace forkline {
+
+PostgresOwnership::PostgresOwnership(std::unique_ptr<PostgresLeases> leases,
+                                     PostgresOwnershipOptions options)
+    : leases_(std::move(leases)), options_(std::move(options)) {}
+
+PostgresOwnership::~PostgresOwnership() { Stop(); }
+
+std::optional<std::uint64_t> PostgresOwnership::Acquire(const std::string& run_id) {
+  {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    auto it = held_.find(run_id);
+    if (it != held_.end() && now < it->second.valid_until) {
+      it->second.last_acquire = now;  // no round trip: the lease is kept, not taken again
+      return it->second.token;
+    }
+    if (cut_off_) return std::nullopt;
+  }
+  const auto sent = std::chrono::steady_clock::now();
+  auto token = leases_->Acquire(run_id, options_.node_id, options_.ttl);
+  if (!token.ok()) {
+    std::fprintf(stderr, "forklined: warn: lease for run %s: %s\n", run_id.c_str(),
+                 token.status().ToString().c_str());
+    return std::nullopt;
+  }
+  if (!token->has_value()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  held_[run_id] = HeldLease{**token, sent + options_.ttl - Margin(), std::chrono::steady_clock::now()};
+  return **token;
+}
+
+bool PostgresOwnership::Idle(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  auto it = held_.find(run_id);
+  return it == held_.end() ||
+         std::chrono::steady_clock::now() - it->second.last_acquire >= ScanInterval();
+}
+
+std::optional<std::uint64_t> PostgresOwnership::Held(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  auto it = held_.find(run_id);
+  if (it == held_.end() || std::chrono::steady_clock::now() >= it->second.valid_until) {
+    return std::nullopt;
+  }
+  return it->second.token;
+}
+
+void PostgresOwnership::Release(const std::string& run_id) {
+  std::uint64_t token = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto it = held_.find(run_id);
+    if (it == held_.end()) return;
+    token = it->second.token;
+    held_.erase(it);
+  }
+  // When this fails the lease simply expires.
+  (void)leases_->Release(run_id, token);
+}
+
+std::optional<Ownership::KeyUse> PostgresOwnership::FindKey(const std::string& key) {
+  auto use = leases_->FindKey(key);
+  if (!use.ok() || !use->has_value()) return std::nullopt;
+  const PostgresLeases::KeyUse& u = **use;
+  return KeyUse{u.run_id, u.version, u.command_id, u.at};
+}
+
+void PostgresOwnership::Start(LostFn lost) {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable()) return;
+  lost_ = std::move(lost);
+  stopping_ = false;
+  thread_ = std::thread([this] { RenewLoop(); });
+}
+
+void PostgresOwnership::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PostgresOwnership::CutOffForTesting(bool cut_off) {
+  std::lock_guard lock(mu_);
+  cut_off_ = cut_off;
+}
+
+void PostgresOwnership::RenewLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, ScanInterval(), [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    RenewOnce();
+    lock.lock();
+  }
+}
+
+// One renewal of every lease held; then gives up those taken over or past their time.
+void PostgresOwnership::RenewOnce() {
+  std::vector<std::pair<std::string, std::uint64_t>> held;
+  bool suspended = false;
+  {
+    std::lock_guard lock(mu_);
+    suspended = cut_off_;
+    for (const auto& [run, lease] : held_) held.emplace_back(run, lease.token);
+  }
+  const auto sent = std::chrono::steady_clock::now();
+  std::optional<std::vector<std::string>> renewed;
+  if (!suspended && !held.empty()) {
+    auto r = leases_->Renew(held, options_.node_id, options_.ttl);
+    if (r.ok()) {
+      renewed = std::move(r).value();
+    } else {
+      std::fprintf(stderr, "forklined: warn: renewing leases: %s\n", r.status().ToString().c_str());
+    }
+  }
+  std::vector<std::string> lost;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (renewed) {
+      for (const std::string& run : *renewed) {
+        auto it = held_.find(run);
+        if (it != held_.end()) it->second.valid_until = sent + options_.ttl - Margin();
+      }
+    }
+    for (const auto& [run, token] : held) {
+      auto it = held_.find(run);
+      if (it == held_.end() || it->second.token != token) continue;  // released meanwhile
+      const bool taken = renewed && std::find(renewed->begin(), renewed->end(), run) == renewed->end();
+      if (taken || now >= it->second.valid_until) {
+        held_.erase(it);
+        lost.push_back(run);
+      }
+    }
+  }
+  for (const std::string& run : lost) {
+    if (lost_) lost_(run);
+  }
+}
+
+}  // namespace forkline
