@@ -25,8 +25,11 @@ build: configure
 run: build
 	$(BUILD)/daemon/forklined --config $(CONFIG)
 
+# Tests labelled known_failing (listed, with the reason, in tests/*/CMakeLists.txt) are
+# left out and named at the end, never counted as passing.
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600 -LE known_failing
+	@cd $(BUILD) && ctest -N -L known_failing | grep 'Test *#' | sed 's/^/left out (known failing): /' || true
 
 bench: build
 	bash bench/run
