@@ -9,6 +9,8 @@
 namespace forkline {
 namespace {
 
+constexpr std::size_t kMaxKeptBuffer = 1 << 20;  // what a reused buffer may keep
+
 struct Forms {
   std::string_view third;  // he/she/it …
   std::string_view plain;  // I/you/we/they …
@@ -104,9 +106,10 @@ bool TakesPlainForm(std::string_view previous) {
 // ',' '.' ';' (what a dropped aside leaves), trimmed; written into `out` (whose memory
 // is reused from call to call), a view into it returned. Stops before the first byte of
 // word number `max_words` + 1 (words as FirstSentences counts them) and sets `*cut`:
-// the rest cannot change what FirstSentences keeps of a text that long.
-std::string_view DropAsides(std::string_view s, std::size_t max_words, std::string& out,
-                            bool* cut) {
+// the rest cannot change what FirstSentences keeps of a text that long. `*word_count`
+// is the number of words seen (as FirstSentences counts them), max_words + 1 when cut.
+std::string_view DropAsides(std::string_view s, std::size_t max_words, std::string& out, bool* cut,
+                            std::size_t* word_count) {
   // Bytes that need a second look; every other byte is copied as it is.
   static constexpr std::array<bool, 256> kSpecial = [] {
     std::array<bool, 256> t{};
@@ -118,6 +121,7 @@ std::string_view DropAsides(std::string_view s, std::size_t max_words, std::stri
   char* o = out.data();
   std::size_t n = 0;  // bytes of `out` written
   std::size_t words = 0;
+  std::size_t lone_marks = 0;  // words the count above misses
   int depth = 0;
   *cut = false;
   for (char c : s) {
@@ -135,6 +139,8 @@ std::string_view DropAsides(std::string_view s, std::size_t max_words, std::stri
         // a run of spaces: keep the first
       } else if ((c == ',' || c == '.' || c == ';') && n > 0 && o[n - 1] == ' ') {
         o[n - 1] = c;
+        // after another space ("\n ,"): the mark starts a word of its own
+        if (n >= 2 && text::IsSpace(o[n - 2])) ++lone_marks;
       } else {
         if (!text::IsSpace(c) && (n == 0 || text::IsSpace(o[n - 1])) && ++words > max_words) {
           *cut = true;
@@ -145,6 +151,7 @@ std::string_view DropAsides(std::string_view s, std::size_t max_words, std::stri
     }
     if (c == ')' && depth > 0) --depth;
   }
+  *word_count = words + lone_marks;
   return text::Trim(std::string_view(o, n));
 }
 
@@ -214,15 +221,16 @@ std::string_view LowerPrefix(std::string_view s, char (&buffer)[16]) {
   return std::string_view(buffer, n);
 }
 
-std::string ToPresent(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
+// `s` with its past tenses turned to the present, appended to `out`.
+void ToPresent(std::string_view s, std::string& out) {
+  out.reserve(out.size() + s.size() + 16);
   std::size_t copied = 0;
   std::string_view previous_word;  // as written; lowered only when a verb needs it
   char lower[16];
   char previous[16];
   const text::WordShapes& shapes = PastShapes();
-  for (text::Word w = text::NextWord(s, 0); !w.text.empty(); w = text::NextWord(s, w.end)) {
+  text::WordScanner words(s);
+  for (text::Word w = words.Next(); !w.text.empty(); w = words.Next()) {
     const std::string_view word = w.text;
     // Most words are no past tense: tell by their ends, before lowering them.
     if (word.size() <= sizeof(lower) &&
@@ -239,7 +247,6 @@ std::string ToPresent(std::string_view s) {
     previous_word = word;
   }
   out.append(s.substr(copied));
-  return out;
 }
 
 }  // namespace
@@ -249,21 +256,31 @@ std::string PresentTense(std::string_view word, std::string_view previous) {
 }
 
 std::string CondenseAction(std::string_view narration) {
+  std::string out;
+  CondenseAction(narration, out);
+  return out;
+}
+
+void CondenseAction(std::string_view narration, std::string& out) {
+  out.clear();
   // Most narration is longer than an action block: read only its first words, and the
   // whole of it only when FirstSentences would keep everything.
   thread_local std::string buffer;  // this runs for every paragraph of narration
   bool cut = false;
-  std::string_view plain = DropAsides(narration, kMaxActionWords + 1, buffer, &cut);
-  if (!text::HasWords(plain, 1)) return {};
-  bool period = false;
-  std::string_view kept = FirstSentences(plain, &period);
-  if (cut && kept.size() == plain.size()) {
-    plain = DropAsides(narration, static_cast<std::size_t>(-1), buffer, &cut);
-    kept = FirstSentences(plain, &period);
+  std::size_t words = 0;
+  std::string_view plain = DropAsides(narration, kMaxActionWords + 1, buffer, &cut, &words);
+  if (text::HasWords(plain, 1)) {
+    bool period = false;
+    // FirstSentences keeps all of a text that fits: no need to look for its sentences.
+    std::string_view kept = words <= kMaxActionWords ? plain : FirstSentences(plain, &period);
+    if (cut && kept.size() == plain.size()) {
+      plain = DropAsides(narration, static_cast<std::size_t>(-1), buffer, &cut, &words);
+      kept = FirstSentences(plain, &period);
+    }
+    ToPresent(kept, out);
+    if (period) out.push_back('.');
   }
-  std::string out = ToPresent(kept);
-  if (period) out.push_back('.');
-  return out;
+  if (buffer.capacity() > kMaxKeptBuffer) std::string().swap(buffer);  // a rare giant
 }
 
 }  // namespace forkline

@@ -15,6 +15,8 @@ inline constexpr std::size_t kMaxActionWords = 45;
 // at a clause boundary), common past-tense verbs turned to the present ("was" -> "is",
 // "ran" -> "runs"; "they were" -> "they are"). Empty when nothing is left.
 std::string CondenseAction(std::string_view narration);
+// The same into `out` (its contents replaced; its memory reused from call to call).
+void CondenseAction(std::string_view narration, std::string& out);
 
 // "was" -> "is", "looked" -> "looks" (after he/she/it or a name), "they went" -> "they
 // go". `previous` is the word before, lower case. Returns empty when `word` stays.

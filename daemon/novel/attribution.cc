@@ -21,9 +21,14 @@ bool IsClauseEnd(std::string_view s, std::size_t i) {
   return !lexicon::IsAbbreviatedTitle(s.substr(b, i - b));
 }
 
+// Whether s[i] may end a clause at all: most bytes cannot, and need no closer look.
+bool IsClauseMark(char c) {
+  return c == '.' || c == '!' || c == '?' || c == ';' || c == ':';
+}
+
 std::size_t FirstClauseEnd(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (IsClauseEnd(s, i)) return i;
+    if (IsClauseMark(s[i]) && IsClauseEnd(s, i)) return i;
   }
   return s.size();
 }
@@ -33,7 +38,7 @@ std::size_t LastClauseBegin(std::string_view s) {
   while (end > 0 && !text::IsAlnum(s[end - 1]))
     --end;  // trailing ", " before the quote
   for (std::size_t i = end; i > 0; --i) {
-    if (IsClauseEnd(s, i - 1)) return i;
+    if (IsClauseMark(s[i - 1]) && IsClauseEnd(s, i - 1)) return i;
   }
   return 0;
 }
@@ -142,9 +147,9 @@ Attribution SearchClause(std::string_view s, std::size_t begin, std::size_t end)
   // Reused between calls on the same thread: this runs for every speech of a novel.
   thread_local std::vector<text::Word> words;
   words.clear();
-  for (text::Word w = text::NextWord(clause, begin); !w.text.empty();
-       w = text::NextWord(clause, w.end)) {
-    words.push_back(w);
+  text::WordScanner scanner(clause.substr(begin));
+  for (text::Word w = scanner.Next(); !w.text.empty(); w = scanner.Next()) {
+    words.push_back({w.text, w.begin + begin, w.end + begin});
   }
   char lower[kMaxVerbBytes];
   for (std::size_t k = 0; k < words.size(); ++k) {

@@ -80,47 +80,46 @@ void CountMentions(const ChapterParagraphs& chapters, const Cast& cast,
   }
 }
 
-// The paragraphs of one chapter as both passes of AnalyzeCast see them: a scene break,
-// or what ReadParagraph found (read once, used by both passes).
-struct ChapterReadings {
-  std::vector<bool> scene_break;
-  std::vector<ParagraphReading> readings;
-};
-
-Result<std::vector<ChapterReadings>> ReadChapters(const ChapterParagraphs& chapters,
-                                                  QuoteStyle style, const AbortCheck& abort) {
-  std::vector<ChapterReadings> out(chapters.size());
+// Every paragraph read once (a scene break, or what ReadParagraph found), for both
+// passes of AnalyzeCast and, through the reading cache, for the screenplay step.
+Status ReadChapters(const ChapterParagraphs& chapters, const AbortCheck& abort, TextReading& out) {
+  out.chapters.resize(chapters.size());
   for (std::size_t c = 0; c < chapters.size(); ++c) {
-    out[c].scene_break.resize(chapters[c].size());
-    out[c].readings.resize(chapters[c].size());
+    ChapterReading& chapter = out.chapters[c];
+    chapter.scene_break.resize(chapters[c].size());
+    chapter.readings.resize(chapters[c].size());
+    chapter.speakers.resize(chapters[c].size());
     for (std::size_t p = 0; p < chapters[c].size(); ++p) {
       if (p % 256 == 0 && abort.Stopped()) return Status::Unavailable("aborted");
       if (IsSceneBreak(chapters[c][p])) {
-        out[c].scene_break[p] = true;
+        chapter.scene_break[p] = true;
       } else {
-        out[c].readings[p] = ReadParagraph(chapters[c][p], style);
+        chapter.readings[p] = ReadParagraph(chapters[c][p], out.style);
       }
     }
   }
-  return out;
+  return Status::Ok();
 }
 
-// ForEachSpeech over readings made by ReadChapters, with speakers only (no texts).
+// ForEachSpeech over readings made by ReadChapters, with speakers only (no texts);
+// each speaker is noted in `read`.
 template <typename Fn>
-bool ForEachSpeaker(const ChapterParagraphs& chapters, const std::vector<ChapterReadings>& read,
-                    QuoteStyle style, const Cast* cast, const AbortCheck& abort, Fn&& fn) {
-  SpeakerTracker tracker(style, cast);
+bool ForEachSpeaker(const ChapterParagraphs& chapters, TextReading& read, const Cast* cast,
+                    const AbortCheck& abort, Fn&& fn) {
+  SpeakerTracker tracker(read.style, cast);
   for (std::size_t c = 0; c < chapters.size(); ++c) {
     tracker.Reset();
+    ChapterReading& chapter = read.chapters[c];
     for (std::size_t p = 0; p < chapters[c].size(); ++p) {
       if (p % 256 == 0 && abort.Stopped()) return false;
-      if (read[c].scene_break[p]) {
+      if (chapter.scene_break[p]) {
         tracker.Reset();
         continue;
       }
-      if (std::optional<Speech> speech = tracker.Follow(chapters[c][p], read[c].readings[p],
+      if (std::optional<Speech> speech = tracker.Follow(chapters[c][p], chapter.readings[p],
                                                         SpeakerTracker::Detail::kSpeakerOnly)) {
         fn(*speech);
+        chapter.speakers[p] = std::move(speech->speaker);
       }
     }
   }
@@ -167,13 +166,14 @@ Result<CastAnalysis> AnalyzeCast(const ChapterParagraphs& chapters, const AbortC
       census.Add(p);
   }
   out.style = census.Style();
-  Result<std::vector<ChapterReadings>> read = ReadChapters(chapters, out.style, abort);
-  if (!read.ok()) return read.status();
+  auto read = std::make_shared<TextReading>();
+  read->style = out.style;
+  if (Status s = ReadChapters(chapters, abort, *read); !s.ok()) return s;
   // First pass: the names speeches are attributed to in their own paragraph. Whether a
   // speech is named (and by what) depends on its paragraph alone, not on the exchange,
   // so no tracker is needed: SpeakerTracker::Follow names a speech exactly when this does.
   Counts named_by_raw;
-  for (const ChapterReadings& chapter : *read) {
+  for (const ChapterReading& chapter : read->chapters) {
     for (const ParagraphReading& r : chapter.readings) {
       const Attribution& a = r.attribution;
       if (r.HasSpeech() && a.found && a.who.pronoun != lexicon::Pronoun::kI &&
@@ -183,9 +183,10 @@ Result<CastAnalysis> AnalyzeCast(const ChapterParagraphs& chapters, const AbortC
     }
   }
   out.cast = BuildCast(named_by_raw);
+  read->cast = out.cast;
   Counts lines_by_cue;
   const bool second_pass =
-      ForEachSpeaker(chapters, *read, out.style, &out.cast, abort, [&](const Speech& s) {
+      ForEachSpeaker(chapters, *read, &read->cast, abort, [&](const Speech& s) {
         ++lines_by_cue[s.speaker];
         ++out.speeches;
         if (s.named) ++out.named_speeches;
@@ -194,6 +195,7 @@ Result<CastAnalysis> AnalyzeCast(const ChapterParagraphs& chapters, const AbortC
   std::unordered_map<std::string, std::size_t> mentions;
   CountMentions(chapters, out.cast, mentions);
   out.characters = Assemble(out.cast, lines_by_cue, mentions, named_by_raw);
+  out.reading = std::move(read);
   return out;
 }
 

@@ -3,12 +3,14 @@
 // which names (aliases merged: "Rabbit" and "White Rabbit" are one WHITE RABBIT).
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "daemon/novel/abort_check.h"
 #include "daemon/novel/quotes.h"
+#include "daemon/novel/reading_cache.h"
 #include "daemon/novel/speaker_tracker.h"
 #include "eventstore/status.h"
 
@@ -30,6 +32,8 @@ struct CastAnalysis {
   Cast cast;                          // the name -> cue map the counts were made with
   std::size_t speeches = 0;
   std::size_t named_speeches = 0;  // attributed by name in their own paragraph
+  // Every paragraph as the analysis read it, with its speaker (for the reading cache).
+  std::shared_ptr<const TextReading> reading;
 };
 
 // Two passes over the text: explicit attributions first (they decide the cast, its

@@ -1,6 +1,8 @@
 #include "daemon/novel/fountain.h"
 
+#include <algorithm>
 #include <set>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -75,7 +77,13 @@ std::string OneLine(std::string_view s) {
 }
 
 bool LooksLikeHeading(std::string_view s) {
-  const std::string head = text::Lower(s.substr(0, 8));
+  // Every prefix below starts with 'i' or 'e': most lines fail that at once.
+  if (s.empty() || (text::ToLower(s[0]) != 'i' && text::ToLower(s[0]) != 'e')) return false;
+  char lower[8];
+  const std::size_t n = std::min(s.size(), sizeof(lower));
+  for (std::size_t i = 0; i < n; ++i)
+    lower[i] = text::ToLower(s[i]);
+  const std::string_view head(lower, n);
   for (std::string_view p :
        {"int.", "int ", "ext.", "ext ", "est.", "est ", "i/e", "i./e", "int/", "int./"}) {
     if (text::StartsWith(head, p)) return true;
@@ -108,6 +116,26 @@ std::string CueLine(std::string_view cue) {
                       text::EndsWith(line, "BLACK.") || text::EndsWith(line, "OUT.");
   return forced ? "@" + line : line;
 }
+
+// CueLine of the cues seen so far: a screenplay has few speakers and many lines.
+class CueLines {
+ public:
+  std::string_view Of(std::string_view cue) {
+    for (const auto& [c, line] : lines_) {
+      if (c == cue) return line;
+    }
+    if (lines_.size() == kMaxKept) {
+      last_ = CueLine(cue);
+      return last_;
+    }
+    return lines_.emplace_back(std::string(cue), CueLine(cue)).second;
+  }
+
+ private:
+  static constexpr std::size_t kMaxKept = 64;  // past that, computed each time
+  std::vector<std::pair<std::string, std::string>> lines_;
+  std::string last_;
+};
 
 // A dialogue line that would parse as a parenthetical is escaped ("\\").
 bool NeedsDialogueEscape(std::string_view line) {
@@ -154,6 +182,7 @@ std::string Render(const TitlePage& title_page, const std::vector<Scene>& scenes
   ScreenplayStats st;
   std::size_t lines = 0;
   std::string scratch;  // a line that needed cleaning
+  CueLines cues;
   for (const Scene& scene : scenes) {
     out += HeadingLine(scene.heading);
     out += "\n\n";
@@ -162,7 +191,7 @@ std::string Render(const TitlePage& title_page, const std::vector<Scene>& scenes
     std::string_view open_cue;  // the cue of a parenthetical waiting for its dialogue
     for (const auto& e : scene.elements) {
       if (e.type == "parenthetical") {
-        out += CueLine(e.character);
+        out += cues.Of(e.character);
         out += '\n';
         out += OneLine(e.text, scratch);
         out += '\n';
@@ -174,7 +203,7 @@ std::string Render(const TitlePage& title_page, const std::vector<Scene>& scenes
         const std::string_view line = OneLine(e.text, scratch);
         if (line.empty()) continue;
         if (open_cue != e.character) {
-          out += CueLine(e.character);
+          out += cues.Of(e.character);
           out += '\n';
         }
         const bool escape = NeedsDialogueEscape(line);

@@ -11,6 +11,7 @@
 #include "daemon/novel/characters.h"
 #include "daemon/novel/fountain.h"
 #include "daemon/novel/ingest.h"
+#include "daemon/novel/reading_cache.h"
 #include "daemon/novel/scenes.h"
 #include "daemon/novel/screenplay.h"
 #include "daemon/novel/step_json.h"
@@ -75,6 +76,7 @@ StepResult RunCharacters(const StepTask& task, const AbortCheck& abort) {
   if (!chapters.ok()) return Fail(chapters.status());
   Result<CastAnalysis> cast = AnalyzeCast(chapters->paragraphs, abort);
   if (!cast.ok()) return Fail(cast.status());
+  PutTextReading(chapters->texts, std::move(cast->reading));
   return StepResult::Success(CastToJson(*cast));
 }
 
@@ -102,10 +104,11 @@ StepResult RunScreenplay(const StepTask& task, const AbortCheck& abort) {
   if (!cast.ok()) return Fail(cast.status());
   Result<std::vector<Scene>> scenes = ScenesFromJson(**scenes_out);
   if (!scenes.ok()) return Fail(scenes.status());
-  Result<std::vector<SceneScript>> scripts =
-      BuildScreenplay(chapters->paragraphs, *scenes, style, *cast, abort);
-  if (!scripts.ok()) return Fail(scripts.status());
-  return StepResult::Success(ScriptsToJson(*scripts));
+  const std::shared_ptr<const TextReading> known = TakeTextReading(chapters->texts, style, *cast);
+  Result<json::object> screenplay =
+      BuildScreenplay(chapters->paragraphs, *scenes, style, *cast, known.get(), abort);
+  if (!screenplay.ok()) return Fail(screenplay.status());
+  return StepResult::Success(std::move(*screenplay));
 }
 
 // Title and author: input first, then what ingest found, then the run's title.

@@ -73,9 +73,9 @@ Result<std::vector<std::string>> SplitParagraphs(std::string_view text, const Ab
   const std::vector<Line> lines = Lines(text);
   const bool indent_mode = IndentMode(lines);
   std::vector<std::string> out;
-  std::string para;
+  std::string para;  // keeps its memory: each paragraph is copied out at its exact size
   auto flush = [&] {
-    if (!para.empty()) out.push_back(std::move(para));
+    if (!para.empty()) out.emplace_back(para);
     para.clear();
   };
   for (std::size_t i = 0; i < lines.size(); ++i) {

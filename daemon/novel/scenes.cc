@@ -32,7 +32,8 @@ ParagraphPlaces ReadPlaces(std::string_view p) {
   std::size_t last_preposition = kPrepositionReach + 1;
   char buffer[24];
   const places::RoleFilter filter;
-  for (text::Word w = text::NextWord(p, 0); !w.text.empty(); w = text::NextWord(p, w.end)) {
+  text::WordScanner words(p);
+  for (text::Word w = words.Next(); !w.text.empty(); w = words.Next()) {
     ++last_motion, ++last_preposition;
     if (!filter.MayHaveRole(w.text)) continue;  // most words: no need to lower them
     for (std::size_t i = 0; i < w.text.size(); ++i)

@@ -6,8 +6,11 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "daemon/novel/abort_check.h"
 #include "daemon/novel/characters.h"
+#include "daemon/novel/reading_cache.h"
 #include "daemon/novel/scenes.h"
 #include "eventstore/status.h"
 
@@ -32,8 +35,14 @@ struct SceneScript {
 // "thinking"), the dialogue, and any narration after it. "CUT TO:" closes every
 // chapter but the last, "FADE OUT." the last. `scenes` must be in order and cover
 // paragraphs of `chapters` (first_paragraph + paragraphs); others are skipped.
-Result<std::vector<SceneScript>> BuildScreenplay(const ChapterParagraphs& chapters,
-                                                 const std::vector<Scene>& scenes, QuoteStyle style,
-                                                 const Cast& cast, const AbortCheck& abort);
+// `known`, when not null, is what the characters step read in these very chapters with
+// this style and cast (reading_cache.h): the walk then takes each paragraph's quotes,
+// attribution and speaker from it instead of reading the text again (same result).
+// Returns the step's output JSON (step_json.h, ScreenplayWriter): the scenes' elements
+// are written straight into it.
+Result<boost::json::object> BuildScreenplay(const ChapterParagraphs& chapters,
+                                            const std::vector<Scene>& scenes, QuoteStyle style,
+                                            const Cast& cast, const TextReading* known,
+                                            const AbortCheck& abort);
 
 }  // namespace forkline

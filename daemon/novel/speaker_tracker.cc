@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::size_t kRecentSpeakers = 6;
 constexpr std::size_t kMinActionWords = 3;
+constexpr std::size_t kMaxKeptBuffer = 1 << 20;  // what a reused buffer may keep
 
 // +1 for a cue that names a man, -1 for a woman, 0 when the words do not say.
 int LexicalGender(std::string_view cue) {
@@ -37,9 +38,11 @@ int GenderOfPronoun(lexicon::Pronoun p) {
   return p == lexicon::Pronoun::kHe ? 1 : (p == lexicon::Pronoun::kShe ? -1 : 0);
 }
 
-// Narration minus [cut_begin, cut_end), kept when it still says something.
-std::string Leftover(std::string_view s, std::size_t cut_begin, std::size_t cut_end) {
-  std::string out(text::Trim(s.substr(0, cut_begin)));
+// Narration minus [cut_begin, cut_end), kept when it still says something; written into
+// `out` (its memory reused from call to call).
+std::string_view Leftover(std::string_view s, std::size_t cut_begin, std::size_t cut_end,
+                          std::string& out) {
+  out.assign(text::Trim(s.substr(0, cut_begin)));
   const std::string_view rest = s.substr(std::min(cut_end, s.size()));
   std::string_view tail = rest;
   while (!tail.empty() && !text::IsAlnum(tail[0]) && tail[0] != '(')
@@ -51,7 +54,7 @@ std::string Leftover(std::string_view s, std::size_t cut_begin, std::size_t cut_
   while (!out.empty() && (out.back() == ',' || out.back() == ' ' || out.back() == '-')) {
     out.pop_back();
   }
-  return text::HasWords(out, kMinActionWords) ? out : std::string();
+  return text::HasWords(out, kMinActionWords) ? std::string_view(out) : std::string_view();
 }
 
 void AppendSentence(std::string& to, std::string_view s) {
@@ -174,6 +177,27 @@ ParagraphReading ReadParagraph(std::string_view p, QuoteStyle style) {
   return r;
 }
 
+void FillSpeechTexts(std::string_view p, const ParagraphReading& r, Speech& sp) {
+  const std::vector<Segment>& segs = r.segments;
+  const Attribution& a = r.attribution;
+  sp.thinking = a.thinking;
+  sp.manner = a.manner;
+  auto piece = [&](const Segment& s) { return p.substr(s.begin, s.end - s.begin); };
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    if (segs[i].speech) {
+      AppendSentence(sp.text, text::Trim(piece(segs[i])));
+      continue;
+    }
+    const std::string_view raw = piece(segs[i]);
+    thread_local std::string buffer;  // this runs for every piece of narration
+    const std::string_view left = i == r.attribution_segment
+                                      ? Leftover(raw, a.clause_begin, a.clause_end, buffer)
+                                      : Leftover(raw, raw.size(), raw.size(), buffer);
+    AppendSentence(i < r.first_speech ? sp.action_before : sp.action_after, left);
+    if (buffer.capacity() > kMaxKeptBuffer) std::string().swap(buffer);  // a rare giant
+  }
+}
+
 std::optional<Speech> SpeakerTracker::Read(std::string_view p) {
   return Follow(p, ReadParagraph(p, style_), Detail::kFull);
 }
@@ -207,18 +231,11 @@ std::optional<Speech> SpeakerTracker::Follow(std::string_view p, const Paragraph
   } else {
     sp.speaker = GuessUnattributed(lead);
   }
-  sp.thinking = a.thinking;
-  sp.manner = a.manner;
-  for (std::size_t i = 0; i < segs.size() && detail == Detail::kFull; ++i) {
-    const std::string_view s = text::Trim(piece(segs[i]));
-    if (segs[i].speech) {
-      AppendSentence(sp.text, s);
-      continue;
-    }
-    const std::string_view raw = piece(segs[i]);
-    const std::string left = i == a_seg ? Leftover(raw, a.clause_begin, a.clause_end)
-                                        : Leftover(raw, raw.size(), raw.size());
-    AppendSentence(i < first ? sp.action_before : sp.action_after, left);
+  if (detail == Detail::kFull) {
+    FillSpeechTexts(p, r, sp);
+  } else {
+    sp.thinking = a.thinking;
+    sp.manner = a.manner;
   }
   if (a_seg < segs.size() && sp.named)
     NoteGender(sp.speaker, piece(segs[a_seg]).substr(a.clause_end));

@@ -52,6 +52,11 @@ struct ParagraphReading {
 };
 ParagraphReading ReadParagraph(std::string_view paragraph, QuoteStyle style);
 
+// The parts of a Speech that depend on its paragraph alone: text, action_before,
+// action_after (appended to what `speech` holds), thinking and manner. `reading` is
+// ReadParagraph(paragraph, …) of a paragraph with speech.
+void FillSpeechTexts(std::string_view paragraph, const ParagraphReading& reading, Speech& speech);
+
 class SpeakerTracker {
  public:
   SpeakerTracker(QuoteStyle style, const Cast* cast);

@@ -199,6 +199,17 @@ bool IsNameStopWord(std::string_view word) {
       "Every",   "Many",   "Much",    "More",      "Most",      "Such",      "Half",
       "Two",     "Three",  "Ten",     "Anything",  "Everyone",  "Someone",   "Anyone",
       "Twinkle", "Said",   "CHAPTER", "Chapter"};
+  // Asked of every capitalised word a name might start with: most fail this first.
+  static const text::WordShapes kShapes = [] {
+    text::WordShapes shapes;
+    for (std::string_view w : kStop)
+      shapes.Add(text::Lower(w));
+    return shapes;
+  }();
+  if (word.empty() ||
+      !kShapes.MayContain(word.size(), text::ToLower(word.front()), text::ToLower(word.back()))) {
+    return false;
+  }
   return kStop.count(word) != 0;
 }
 

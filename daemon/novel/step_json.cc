@@ -44,6 +44,24 @@ json::string ChapterJsonText(const Chapter& c) {
   return out;
 }
 
+// StringField for type, text and character in one walk over the element's fields.
+ElementView ElementOf(const json::object& e) {
+  ElementView out;
+  for (const json::key_value_pair& kv : e) {
+    const json::string* s = kv.value().if_string();
+    if (s == nullptr) continue;
+    const std::string_view key = kv.key();
+    if (key == "type") {
+      out.type = *s;
+    } else if (key == "text") {
+      out.text = *s;
+    } else if (key == "character") {
+      out.character = *s;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 json::object IngestToJson(const IngestResult& ingest) {
@@ -103,26 +121,45 @@ json::object ScenesToJson(const std::vector<Scene>& scenes) {
   return json::object({{"scenes", std::move(out)}});
 }
 
-json::object ScriptsToJson(const std::vector<SceneScript>& scripts) {
-  json::array out;
-  out.reserve(scripts.size());
-  for (const SceneScript& s : scripts) {
-    json::array elements;
-    elements.reserve(s.elements.size());
-    for (const Element& e : s.elements) {
-      // Built in place: the screenplay has an element per paragraph and more.
-      json::object& o = elements.emplace_back(json::object()).get_object();
-      o.reserve(3);
-      o.emplace("type", e.type);
-      o.emplace("text", e.text);
-      o.emplace("character", e.character);
-    }
-    out.push_back(json::object({{"index", s.index},
-                                {"chapter", s.chapter},
-                                {"heading", s.heading},
-                                {"elements", std::move(elements)}}));
-  }
-  return json::object({{"scenes", std::move(out)}});
+ScreenplayWriter::ScreenplayWriter() {
+  stack_.reset();
+  stack_.push_key("scenes");
+}
+
+void ScreenplayWriter::BeginScene(std::size_t index, std::size_t chapter,
+                                  std::string_view heading) {
+  stack_.push_key("index");
+  stack_.push_uint64(index);
+  stack_.push_key("chapter");
+  stack_.push_uint64(chapter);
+  stack_.push_key("heading");
+  stack_.push_string(heading);
+  stack_.push_key("elements");
+  elements_ = 0;
+}
+
+void ScreenplayWriter::Add(std::string_view type, std::string_view text,
+                           std::string_view character) {
+  stack_.push_key("type");
+  stack_.push_string(type);
+  stack_.push_key("text");
+  stack_.push_string(text);
+  stack_.push_key("character");
+  stack_.push_string(character);
+  stack_.push_object(3);
+  ++elements_;
+}
+
+void ScreenplayWriter::EndScene() {
+  stack_.push_array(elements_);
+  stack_.push_object(4);
+  ++scenes_;
+}
+
+json::object ScreenplayWriter::Finish() {
+  stack_.push_array(scenes_);
+  stack_.push_object(1);
+  return std::move(stack_.release().as_object());
 }
 
 json::object AssembleToJson(const std::string& fountain, const TitlePage& title_page,
@@ -149,7 +186,8 @@ Result<ChapterViews> ChaptersFromJson(const json::object& ingest) {
     if (c == nullptr || c->if_contains("text") == nullptr || !c->at("text").is_string()) {
       return Status::BadRequest("an ingest chapter has no text");
     }
-    out.paragraphs.push_back(text::SplitOnBlankLines(StringField(*c, "text")));
+    out.texts.push_back(StringField(*c, "text"));
+    out.paragraphs.push_back(text::SplitOnBlankLines(out.texts.back()));
     out.titles.emplace_back(StringField(*c, "title"));
   }
   return out;
@@ -217,8 +255,7 @@ Result<std::vector<SceneView>> SceneViewsFromJson(const json::object& screenplay
       for (const json::value& ev : *elements) {
         const json::object* e = ev.if_object();
         if (e == nullptr) continue;
-        s.elements.push_back(
-            {StringField(*e, "type"), StringField(*e, "text"), StringField(*e, "character")});
+        s.elements.push_back(ElementOf(*e));
       }
     }
   }

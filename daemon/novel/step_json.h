@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <boost/json/object.hpp>
+#include <boost/json/value_stack.hpp>
 
 #include "daemon/novel/characters.h"
 #include "daemon/novel/fountain.h"
@@ -26,15 +27,31 @@ boost::json::object CastToJson(const CastAnalysis& cast);
 // scenes -> {scenes: [{index, chapter, heading, location, time, setting,
 //            first_paragraph, paragraphs, words}]}
 boost::json::object ScenesToJson(const std::vector<Scene>& scenes);
-// screenplay -> {scenes: [{index, chapter, heading, elements: [{type, text, character}]}]}
-boost::json::object ScriptsToJson(const std::vector<SceneScript>& scripts);
+// screenplay -> {scenes: [{index, chapter, heading, elements: [{type, text, character}]}]},
+// written scene by scene, element by element, straight into the JSON (the screenplay
+// has an element per paragraph and more: no copy of them is made on the way). Scenes
+// come in output order: BeginScene, Add…, EndScene, then Finish once. Not thread-safe.
+class ScreenplayWriter {
+ public:
+  ScreenplayWriter();
+  void BeginScene(std::size_t index, std::size_t chapter, std::string_view heading);
+  void Add(std::string_view type, std::string_view text, std::string_view character);
+  void EndScene();
+  boost::json::object Finish();
+
+ private:
+  boost::json::value_stack stack_;
+  std::size_t scenes_ = 0;
+  std::size_t elements_ = 0;  // of the open scene
+};
 // assemble -> {fountain, title, author, stats: {scenes, characters, dialogue_lines, pages,
 //              words}}
 boost::json::object AssembleToJson(const std::string& fountain, const TitlePage& title_page,
                                    const ScreenplayStats& stats);
 
-// The chapters of an ingest output: paragraphs (views into `ingest`) and titles.
+// The chapters of an ingest output: texts and paragraphs (views into `ingest`), titles.
 struct ChapterViews {
+  std::vector<std::string_view> texts;  // each chapter's text
   ChapterParagraphs paragraphs;
   std::vector<std::string> titles;
 };

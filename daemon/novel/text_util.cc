@@ -1,5 +1,6 @@
 #include "daemon/novel/text_util.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -148,6 +149,54 @@ std::vector<Word> Words(std::string_view s) {
   for (Word w = NextWord(s, 0); !w.text.empty(); w = NextWord(s, w.end))
     words.push_back(w);
   return words;
+}
+
+void WordScanner::Refill() {
+  // Per byte of the block: A, a letter or digit; J, an apostrophe or a hyphen. A word is
+  // a run of A bytes and of J bytes between two A bytes (NextWord's "don't",
+  // "Rabbit-Hole"). Bytes past the end of the text are neither.
+  const std::size_t n = std::min<std::size_t>(64, s_.size() - next_);
+  const char* p = s_.data() + next_;
+  std::uint64_t alnum = 0, joiner = 0;
+#if defined(__SSE2__)
+  char tail[64];
+  if (n < 64) {
+    std::memset(tail, 0, sizeof(tail));
+    std::memcpy(tail, p, n);
+    p = tail;
+  }
+  for (unsigned k = 0; k < 4; ++k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                         _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    // Bytes >= 0x80 count as letters: their sign bit is what movemask reads.
+    const unsigned a = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit))) |
+                       static_cast<unsigned>(_mm_movemask_epi8(v));
+    const unsigned j = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(v, _mm_set1_epi8('-')))));
+    alnum |= static_cast<std::uint64_t>(a & 0xffffu) << (16 * k);
+    joiner |= static_cast<std::uint64_t>(j & 0xffffu) << (16 * k);
+  }
+#else
+  for (std::size_t i = 0; i < n; ++i) {
+    alnum |= static_cast<std::uint64_t>(IsAlnum(p[i]) ? 1 : 0) << i;
+    joiner |= static_cast<std::uint64_t>(p[i] == '\'' || p[i] == '-' ? 1 : 0) << i;
+  }
+#endif
+  const std::uint64_t next_alnum =
+      next_ + 64 < s_.size() && IsAlnum(s_[next_ + 64]) ? std::uint64_t{1} << 63 : 0;
+  const std::uint64_t word =
+      alnum | (joiner & ((alnum << 1) | (last_alnum_ ? 1 : 0)) & ((alnum >> 1) | next_alnum));
+  const std::uint64_t before = (word << 1) | (last_in_word_ ? 1 : 0);  // bit i: byte i - 1
+  starts_ = word & ~before;
+  ends_ = ~word & before;
+  block_ = next_;
+  next_ += n;
+  last_in_word_ = (word >> 63) & 1;
+  last_alnum_ = (alnum >> 63) & 1;
 }
 
 std::size_t FindDoubled(std::string_view s, char c) {

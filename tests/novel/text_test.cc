@@ -72,6 +72,32 @@ TEST(TextScanners, AgreeWithPlainLoops) {
   }
 }
 
+TEST(WordScanner, FindsTheWordsNextWordFinds) {
+  const std::string alphabet = std::string("  aZ09'-.\n\"") + "\x80\xC3";
+  std::mt19937 rng(13);
+  for (int round = 0; round < 4000; ++round) {
+    // Up to ~300 bytes: words that straddle the 64-byte blocks, and texts that end in one.
+    std::string s(rng() % 300, ' ');
+    for (char& c : s)
+      c = alphabet[rng() % alphabet.size()];
+    text::WordScanner scanner(s);
+    for (text::Word w = text::NextWord(s, 0);; w = text::NextWord(s, w.end)) {
+      const text::Word got = scanner.Next();
+      ASSERT_EQ(got.text, w.text) << "text: " << s;
+      ASSERT_EQ(got.begin, w.begin) << "text: " << s;
+      ASSERT_EQ(got.end, w.end) << "text: " << s;
+      if (w.text.empty()) break;
+    }
+    ASSERT_TRUE(scanner.Next().text.empty());
+  }
+  text::WordScanner empty("");
+  EXPECT_TRUE(empty.Next().text.empty());
+  const std::string long_word(200, 'x');
+  text::WordScanner one(long_word);
+  EXPECT_EQ(one.Next().text.size(), 200u);
+  EXPECT_TRUE(one.Next().text.empty());
+}
+
 TEST(NormalizeText, LineEndsQuotesAndBom) {
   Result<NormalizedText> r = NormalizeText(
       "\xEF\xBB\xBF\xE2\x80\x9CHi,\xE2\x80\x9D she said.\r\n\xE2\x80\x98Yes\xE2\x80\x99\rend\tx");
