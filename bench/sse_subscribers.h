@@ -31,6 +31,16 @@ class SseSubscribers {
   bool WaitAll(std::uint64_t version, std::chrono::milliseconds timeout);
   // When each subscriber received `version` (only those that did).
   std::vector<Clock::time_point> ReceivedAt(std::uint64_t version);
+  // Calls fn(subscriber, version, time) for every event every subscriber received, one
+  // subscriber after the other (ReceivedAt for each of many versions would search each
+  // subscriber's list again).
+  template <typename Fn>
+  void ForEachReceived(Fn fn) {
+    for (std::size_t i = 0; i < conns_.size(); ++i) {
+      std::lock_guard lock(conns_[i].mu);
+      for (const auto& [version, at] : conns_[i].received) fn(i, version, at);
+    }
+  }
   // Connections the daemon closed.
   int closed() const { return closed_.load(); }
 

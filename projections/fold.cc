@@ -6,6 +6,7 @@
 
 #include "projections/plan.h"
 #include "projections/run_json.h"
+#include "projections/step_scan.h"
 
 namespace forkline {
 namespace {
@@ -66,15 +67,32 @@ void ApplyForked(RunState& s, const Event& e, json::object& d, Payloads payloads
   }
 }
 
-Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads) {
-  const std::uint64_t index = U64(d, "index");
-  if (index >= s.steps.size()) {
-    return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
-                            " names step " + std::to_string(index) + " of " +
-                            std::to_string(s.steps.size()));
+Status NoSuchStep(const RunState& s, const Event& e, std::uint64_t index) {
+  return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
+                          " names step " + std::to_string(index) + " of " +
+                          std::to_string(s.steps.size()));
+}
+
+// The fields of a step.started / step.failed payload, from its DOM.
+StepPayload FromDom(const json::object& d) {
+  StepPayload p;
+  p.index = U64(d, "index");
+  p.attempt = U64(d, "attempt");
+  p.executor = Str(d, "executor");
+  const json::value* retryable = d.if_contains("retryable");
+  p.retryable = retryable && retryable->is_bool() && retryable->get_bool();
+  if (auto* err = d.if_contains("error"); err && err->is_object()) {
+    p.error_code = Str(err->get_object(), "code");
+    p.error_message = Str(err->get_object(), "message");
   }
-  StepRecord& step = s.steps[index];
-  step.attempt = static_cast<std::uint32_t>(U64(d, "attempt"));
+  return p;
+}
+
+// step.started and step.failed: scalars and strings only.
+Status ApplyStartedOrFailed(RunState& s, const Event& e, const StepPayload& p) {
+  if (p.index >= s.steps.size()) return NoSuchStep(s, e, p.index);
+  StepRecord& step = s.steps[p.index];
+  step.attempt = static_cast<std::uint32_t>(p.attempt);
   if (e.type == events::kStepStarted) {
     step.status = StepStatus::kRunning;
     step.started_at = e.at;
@@ -83,11 +101,31 @@ Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads
     step.error_code.clear();
     step.error_message.clear();
     step.retryable = false;
-    if (auto ex = Str(d, "executor"); !ex.empty()) step.executor = ex;
-    s.in_flight = static_cast<std::uint32_t>(index);
+    if (!p.executor.empty()) step.executor = p.executor;
+    s.in_flight = static_cast<std::uint32_t>(p.index);
     if (s.status == RunStatus::kQueued) s.status = RunStatus::kRunning;
     return Status::Ok();
   }
+  step.ended_at = e.at;
+  if (s.in_flight == p.index) s.in_flight.reset();
+  step.status = StepStatus::kFailed;
+  step.retryable = p.retryable;
+  step.error_code = p.error_code;
+  step.error_message = p.error_message;
+  if (step.error_code == events::kInterruptedCode) {
+    ++step.interruptions;
+  } else {
+    ++step.failures;
+  }
+  return Status::Ok();
+}
+
+// step.completed and step.aborted.
+Status ApplyStepEnd(RunState& s, const Event& e, json::object& d, Payloads payloads) {
+  const std::uint64_t index = U64(d, "index");
+  if (index >= s.steps.size()) return NoSuchStep(s, e, index);
+  StepRecord& step = s.steps[index];
+  step.attempt = static_cast<std::uint32_t>(U64(d, "attempt"));
   step.ended_at = e.at;
   if (s.in_flight == index) s.in_flight.reset();
   if (e.type == events::kStepCompleted) {
@@ -99,19 +137,6 @@ Status ApplyStep(RunState& s, const Event& e, json::object& d, Payloads payloads
     // May re-plan the steps after this one: `step` is not valid past this point.
     if (out) PlanCompleted(s, static_cast<std::uint32_t>(index), *out);
     if (payloads == Payloads::kKeep && out) s.steps[index].output = std::move(*out);
-  } else if (e.type == events::kStepFailed) {
-    step.status = StepStatus::kFailed;
-    const json::value* retryable = d.if_contains("retryable");
-    step.retryable = retryable && retryable->is_bool() && retryable->get_bool();
-    if (auto* err = d.if_contains("error"); err && err->is_object()) {
-      step.error_code = Str(err->get_object(), "code");
-      step.error_message = Str(err->get_object(), "message");
-    }
-    if (step.error_code == events::kInterruptedCode) {
-      ++step.interruptions;
-    } else {
-      ++step.failures;
-    }
   } else {
     step.status = StepStatus::kAborted;
   }
@@ -145,6 +170,13 @@ void ApplyRunEvent(RunState& s, const Event& e, const json::object& d) {
   }
 }
 
+Status Advance(RunState& state, const Event& e) {
+  state.version = e.version;
+  state.updated_at = e.at;
+  state.head_hash = e.hash;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Apply(RunState& state, const Event& e, Payloads payloads) {
@@ -153,17 +185,22 @@ Status Apply(RunState& state, const Event& e, Payloads payloads) {
                             " follows version " + std::to_string(state.version));
   }
   // The payloads of the most frequent events, step.started and step.failed, are read for a
-  // few scalars and strings (copied out) and dropped, so they are parsed into a buffer on
-  // the stack: no heap allocation. REQUIRES: nothing of a payload parsed there outlives
-  // this call — a json::value copied from it would keep pointing into the buffer.
+  // few scalars and strings (copied out) and dropped: scanned without a DOM when the
+  // scanner can (step_scan.h), else parsed into a buffer on the stack: no heap
+  // allocation either way. REQUIRES: nothing of a payload parsed there outlives this
+  // call — a json::value copied from it would keep pointing into the buffer.
   const bool scalars_only = e.type == events::kStepStarted || e.type == events::kStepFailed;
+  const std::string_view text = e.data.empty() ? std::string_view("{}") : std::string_view(e.data);
+  if (StepPayload scanned; scalars_only && ScanStepPayload(text, &scanned)) {
+    FL_RETURN_IF_ERROR(ApplyStartedOrFailed(state, e, scanned));
+    return Advance(state, e);
+  }
   alignas(std::max_align_t) unsigned char scratch[4096];
   json::monotonic_resource scratch_resource(scratch, sizeof scratch);
   const json::storage_ptr storage =
       scalars_only ? json::storage_ptr(&scratch_resource) : json::storage_ptr();
   boost::system::error_code ec;
-  json::value parsed = json::parse(e.data.empty() ? std::string_view("{}") : std::string_view(e.data),
-                                   ec, storage, StoredJsonOptions());
+  json::value parsed = json::parse(text, ec, storage, StoredJsonOptions());
   if (ec || !parsed.is_object()) {
     return Status::Internal("event " + e.run_id + "/" + std::to_string(e.version) +
                             " has a payload that is not a JSON object");
@@ -173,15 +210,14 @@ Status Apply(RunState& state, const Event& e, Payloads payloads) {
     ApplyCreated(state, e, d, payloads);
   } else if (e.type == events::kRunForked) {
     ApplyForked(state, e, d, payloads);
+  } else if (scalars_only) {
+    FL_RETURN_IF_ERROR(ApplyStartedOrFailed(state, e, FromDom(d)));
   } else if (e.type.starts_with("step.")) {
-    FL_RETURN_IF_ERROR(ApplyStep(state, e, d, payloads));
+    FL_RETURN_IF_ERROR(ApplyStepEnd(state, e, d, payloads));
   } else {
     ApplyRunEvent(state, e, d);
   }
-  state.version = e.version;
-  state.updated_at = e.at;
-  state.head_hash = e.hash;
-  return Status::Ok();
+  return Advance(state, e);
 }
 
 Result<RunState> Fold(const EventList& history, Payloads payloads) {

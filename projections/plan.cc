@@ -53,6 +53,7 @@ std::vector<StepRecord> BuildPlan(const json::array& definition,
     for (std::uint32_t i = 0; i < n; ++i) plan.push_back(Pending(definition, d, i));
   }
   for (std::uint32_t i = 0; i < plan.size(); ++i) plan[i].index = i;
+  plan.shrink_to_fit();  // kept for the run's life: no spare capacity per run
   return plan;
 }
 

@@ -33,6 +33,10 @@ class SharedJson {
   decltype(auto) operator[](std::size_t i) const { return get()[i]; }  // arrays only
   std::size_t size() const { return get().size(); }
   bool empty() const { return get().empty(); }
+  // The shared value itself (null when never assigned), and sharing one that is equal
+  // to the current value — e.g. one definition for every run of a kind.
+  const std::shared_ptr<const Json>& shared() const { return value_; }
+  void Share(std::shared_ptr<const Json> value) { value_ = std::move(value); }
 
  private:
   static const Json& Empty() {

@@ -14,7 +14,9 @@ Rows (event payloads ~200 bytes; every durable row syncs before acknowledging):
       1,000,000 200-byte values.
   M4  fork of a 1,000,000-event run vs of a 10-event run (durable).
   M5  5,000 SSE subscribers on one stream, 200 events/s: forklined (GET /v1/runs/{id}/events)
-      beside nginx + nchan (EventSource) and a raw epoll write-per-subscriber loop.
+      beside nginx + nchan (EventSource) and a raw write-per-subscriber loop. Measured over
+      the delivery window only (every subscriber connected and caught up first), counting
+      frames lost and subscribers cut off (sse_fanout.cc).
   M6  memory per idle SSE subscriber (server RSS delta; nchan: its worker's) and per idle
       run (forklined RSS delta over 10,000 run.create).
   M8  daemon CPU time per durable event at the M2 load (/proc/PID/stat) beside
@@ -185,7 +187,8 @@ class Postgres:
 
 
 class Nchan:
-    """nginx with the nchan module: /pub publishes, /sub is an EventSource subscription."""
+    """nginx with the nchan module: /pub?id=C publishes to channel C, /sub?id=C is an
+    EventSource subscription to it (sse_fanout uses a new channel per measurement)."""
 
     def __init__(self, tmp):
         self.dir = os.path.join(tmp, "nginx")
@@ -201,8 +204,8 @@ class Nchan:
                     "events { worker_connections 16000; }\n"
                     "http {\n  access_log off;\n%s"
                     "  server {\n    listen 127.0.0.1:%d;\n"
-                    "    location = /pub { nchan_publisher; nchan_channel_id bench; }\n"
-                    "    location = /sub { nchan_subscriber eventsource; nchan_channel_id bench; }\n"
+                    "    location = /pub { nchan_publisher; nchan_channel_id $arg_id; }\n"
+                    "    location = /sub { nchan_subscriber eventsource; nchan_channel_id $arg_id; }\n"
                     "  }\n}\n" % (self.dir, self.dir, temp, self.port))
         self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir])
         wait_port(self.port, self.proc, "nginx")
@@ -275,7 +278,10 @@ def fanout(build, mode, sizes, **flags):
             "--seconds", str(sizes["sse_seconds"])]
     for k, v in flags.items():
         args += ["--" + k, str(v)]
-    return json.loads(sh(args).strip().splitlines()[-1])
+    p = subprocess.run(args, check=True, capture_output=True, text=True)
+    if p.stderr:
+        sys.stderr.write(p.stderr)
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def one_round(build, tmp, peers, sizes):
@@ -390,7 +396,11 @@ def table(rounds, meta):
     fd, nd, rd = (med(lambda r: r["m5_forkline"]["deliveries_per_s"]),
                   med(lambda r: r["m5_nchan"]["deliveries_per_s"]),
                   med(lambda r: r["m5_raw"]["deliveries_per_s"]))
-    add("M5", "%d SSE subscribers, deliveries/s" % n, "%.0f" % fd, "/s",
+    lost = med(lambda r: r["m5_forkline"].get("lost", 0))
+    cut = med(lambda r: r["m5_forkline"].get("closed", 0))
+    nlost = med(lambda r: r["m5_nchan"].get("lost", 0))
+    add("M5", "%d SSE subscribers, deliveries/s in the window (frames lost %.0f, subscribers "
+        "cut off %.0f; nchan lost %.0f)" % (n, lost, cut, nlost), "%.0f" % fd, "/s",
         "nchan %.0f, raw loop %.0f" % (nd, rd), "%.2fx / %.2fx" % (fd / nd, fd / rd),
         ">= 1.0x / 0.8x", fd >= nd and fd >= 0.8 * rd)
     f99, n99, r99 = (med(lambda r: r["m5_forkline"]["p99_ms"]), med(lambda r: r["m5_nchan"]["p99_ms"]),

@@ -4,18 +4,19 @@
 //       N subscribers on one run's GET /v1/runs/{id}/events; R events/s appended to that run
 //       (run.pause / run.resume pipelined on one DEALER socket, paced by the clock).
 //   sse_fanout nchan --port P --pid WORKER_PID [...]
-//       N EventSource subscribers of nginx + nchan (GET /sub), R messages/s POSTed to /pub.
+//       N EventSource subscribers of nginx + nchan (GET /sub?id=C), R messages/s POSTed to
+//       /pub?id=C, on a channel C of its own.
 //   sse_fanout raw [...]
-//       the floor: an epoll loop in this process that writes every frame to every
-//       subscriber socket, one write() each.
+//       the floor: a RawHub (raw_hub.h) in this process, one send() per subscriber per pass.
 //   sse_fanout forkline-runs --endpoint ZMQ --pid PID [--runs N]
 //       the daemon's RSS growth per idle run (N run.create from 16 clients).
 //
-// Prints one JSON line. Latency = time a subscriber read the event - time it was sent.
+// Prints one JSON line. The window starts when every subscriber is connected and has
+// caught up (forkline: the run's history; peers: a warm-up message), and ends when the
+// last frame of the window's events was read. Latency = time a subscriber read the
+// event - time its publish was sent. deliveries/s = frames read in the window / window;
+// `lost` = frames of accepted publishes that never arrived (within 30 s).
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 #include <zmq.hpp>
 
@@ -32,6 +34,7 @@
 
 #include "bench/bench_client.h"
 #include "bench/bench_util.h"
+#include "bench/compare/raw_hub.h"
 #include "bench/daemon_process.h"
 #include "bench/sse_subscribers.h"
 #include "clients/lib/command_client.h"
@@ -54,42 +57,53 @@ long RssKib(int pid) {
   return 0;
 }
 
-// Calls `publish(seq)` for seq = 1..count, `rate` a second, on the clock (no drift).
+// Calls `publish(seq)` for seq = 1..count, `rate` a second, on the clock (no drift);
+// publish returns when it sent. Returns those times.
 template <typename Publish>
 std::vector<Clock::time_point> Paced(int count, int rate, Publish publish) {
   std::vector<Clock::time_point> sent;
   const auto start = Clock::now();
   for (int i = 1; i <= count; ++i) {
     std::this_thread::sleep_until(start + std::chrono::microseconds(1000000LL * (i - 1) / rate));
-    sent.push_back(Clock::now());
-    publish(static_cast<std::uint64_t>(i));
+    sent.push_back(publish(static_cast<std::uint64_t>(i)));
   }
   return sent;
 }
 
 struct Result {
   int subscribers = 0;
-  int events = 0;
-  double seconds = 0;
-  std::vector<double> ms;
+  int events = 0;       // publishes sent
+  int refused = 0;      // publishes refused or unanswered (no event: nothing to deliver)
+  int unanswered = 0;   // of those, publishes with no reply within 30 s (forkline)
+  double seconds = 0;   // the delivery window: first publish sent -> last frame received
+  std::vector<double> ms;  // append -> receive, one per delivered frame
+  std::uint64_t expected = 0;  // accepted publishes x subscribers
   long rss_per_sub_bytes = 0;
-  int closed = 0;
-  int errors = 0;  // publishes the server refused
+  int closed = 0;          // subscribers the server closed
+  long duplicates = 0;     // frames a subscriber received again (not counted above)
+  bool timed_out = false;  // some subscriber still lacked the last event after 30 s
   void Print() {
     const double deliveries = static_cast<double>(ms.size());
-    std::printf("{\"subscribers\": %d, \"events\": %d, \"deliveries\": %.0f, \"deliveries_per_s\": %.0f, "
-                "\"p50_ms\": %.2f, \"p99_ms\": %.2f, \"max_ms\": %.2f, \"rss_per_sub_bytes\": %ld, "
-                "\"closed\": %d, \"errors\": %d}\n",
-                subscribers, events, deliveries, deliveries / seconds, Percentile(ms, 50),
-                Percentile(ms, 99), Percentile(ms, 100), rss_per_sub_bytes, closed, errors);
+    std::printf("{\"subscribers\": %d, \"events\": %d, \"refused\": %d, \"unanswered\": %d, "
+                "\"expected\": %llu, "
+                "\"deliveries\": %.0f, \"lost\": %.0f, \"window_s\": %.3f, "
+                "\"deliveries_per_s\": %.0f, \"p50_ms\": %.2f, \"p99_ms\": %.2f, "
+                "\"max_ms\": %.2f, \"rss_per_sub_bytes\": %ld, \"closed\": %d, \"duplicates\": %ld, "
+                "\"timed_out\": %s}\n",
+                subscribers, events, refused, unanswered, static_cast<unsigned long long>(expected),
+                deliveries, static_cast<double>(expected) - deliveries, seconds,
+                seconds > 0 ? deliveries / seconds : 0.0, Percentile(ms, 50), Percentile(ms, 99),
+                Percentile(ms, 100), rss_per_sub_bytes, closed, duplicates, timed_out ? "true" : "false");
   }
 };
 
-// Subscribers connected, idle memory noted, then `events` published; `first` is the
-// number the first published event carries.
-template <typename Publish>
+// The subscribers are connected and have every event before the window (the caller
+// waited for that); idle memory is noted, then `events` are published at `rate`.
+// `numbers()` (called once the last publish is sent) gives the event number each
+// publish produced, 0 for a refused one. Only frames of those numbers are counted.
+template <typename Publish, typename Numbers>
 Result Measure(SseSubscribers& subs, int pid, long rss_before, int subscribers, int events,
-               int rate, std::uint64_t first, Publish publish) {
+               int rate, Publish publish, Numbers numbers) {
   Result r;
   r.subscribers = subscribers;
   r.events = events;
@@ -97,20 +111,103 @@ Result Measure(SseSubscribers& subs, int pid, long rss_before, int subscribers, 
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // idle: let connections settle
     r.rss_per_sub_bytes = (RssKib(pid) - rss_before) * 1024 / subscribers;
   }
-  const auto start = Clock::now();
-  auto sent = Paced(events, rate, publish);
-  subs.WaitAll(first + static_cast<std::uint64_t>(events) - 1, std::chrono::seconds(30));
-  r.seconds = SecondsSince(start);
-  for (int i = 0; i < events; ++i) {
-    for (const auto& at : subs.ReceivedAt(first + static_cast<std::uint64_t>(i))) {
-      r.ms.push_back(Micros(sent[static_cast<std::size_t>(i)], at) / 1000);
+  const std::vector<Clock::time_point> sent = Paced(events, rate, publish);
+  const std::vector<std::uint64_t> number = numbers();
+  std::unordered_map<std::uint64_t, Clock::time_point> sent_at;  // event number -> sent
+  std::uint64_t last = 0;
+  for (std::size_t i = 0; i < number.size(); ++i) {
+    if (number[i] == 0) {
+      ++r.refused;
+      continue;
     }
+    sent_at.emplace(number[i], sent[i]);
+    last = std::max(last, number[i]);
   }
+  r.expected = sent_at.size() * static_cast<std::uint64_t>(subscribers);
+  r.timed_out = last > 0 && !subs.WaitAll(last, std::chrono::seconds(30));
+  Clock::time_point end = sent.front();
+  std::vector<bool> got(last + 1);  // of the subscriber at hand: a number twice counts once
+  std::size_t at_conn = SIZE_MAX;
+  subs.ForEachReceived([&](std::size_t conn, std::uint64_t version, Clock::time_point at) {
+    if (conn != at_conn) {
+      got.assign(last + 1, false);
+      at_conn = conn;
+    }
+    auto it = sent_at.find(version);
+    if (it == sent_at.end()) return;
+    if (got[version]) {
+      ++r.duplicates;
+      return;
+    }
+    got[version] = true;
+    r.ms.push_back(Micros(it->second, at) / 1000);
+    end = std::max(end, at);
+  });
+  r.seconds = std::chrono::duration<double>(end - sent.front()).count();
   r.closed = subs.closed();
   return r;
 }
 
 client::CommandClientOptions Options(const std::string& endpoint) { return ClientOptions(endpoint); }
+
+// run.pause / run.resume alternately on one DEALER socket, one command in flight: the
+// next is sent at its time or when the previous one is answered, whichever is later.
+// (Two commands in flight for one run may be decided in either order — the daemon posts
+// each to its io pool before the run's queue — so a resume could meet a running run and
+// be refused.) A reply names the run's version after the command: that is the event
+// number its frame carries.
+class ControlPublisher {
+ public:
+  ControlPublisher(const std::string& endpoint, std::string run_id, int events)
+      : socket_(ctx_, zmq::socket_type::dealer), run_id_(std::move(run_id)), number_(events, 0) {
+    socket_.connect(endpoint);
+  }
+  Clock::time_point Send(std::uint64_t seq) {
+    if (seq > 1) Receive(seq - 1);
+    const auto at = Clock::now();
+    const std::string req = std::string(R"({"id":")") + std::to_string(seq) + R"(","cmd":")" +
+                            (seq % 2 == 1 ? "run.pause" : "run.resume") +
+                            R"(","args":{"run_id":")" + run_id_ + R"("}})";
+    socket_.send(zmq::buffer(req), zmq::send_flags::none);
+    return at;
+  }
+  // Reads every reply (up to 30 s) and returns the version each command produced.
+  std::vector<std::uint64_t> Numbers() {
+    Receive(number_.size());
+    return number_;
+  }
+  int unanswered() const { return static_cast<int>(number_.size()) - answered_ - errors_; }
+
+ private:
+  // Reads replies until command `seq` (and so every one before it) is answered, or 30 s.
+  void Receive(std::size_t seq) {
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    zmq::message_t m;
+    while (replies_ < seq && Clock::now() < deadline) {
+      if (!socket_.recv(m, zmq::recv_flags::dontwait)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        continue;
+      }
+      ++replies_;
+      const json::object reply = json::parse(m.to_string_view()).as_object();
+      const std::size_t n = std::stoul(std::string(reply.at("id").as_string()));
+      if (!reply.at("ok").as_bool()) {
+        if (errors_++ == 0) std::fprintf(stderr, "sse_fanout: %s\n", m.to_string().c_str());
+        continue;
+      }
+      ++answered_;
+      number_.at(n - 1) = reply.at("result").at("run").at("version").to_number<std::uint64_t>();
+    }
+  }
+
+  zmq::context_t ctx_{1};
+  zmq::socket_t socket_;
+  const std::string run_id_;
+  std::vector<std::uint64_t> number_;
+  int errors_ = 0;
+  int answered_ = 0;  // with ok: true
+  std::size_t replies_ = 0;
+};
 
 Result Forkline(int port, const std::string& endpoint, int pid, int n, int rate, int events) {
   client::CommandClient c(Options(endpoint));
@@ -121,45 +218,47 @@ Result Forkline(int port, const std::string& endpoint, int pid, int n, int rate,
   const auto head = run.at("version").to_number<std::uint64_t>();
   const long before = RssKib(pid);
   SseSubscribers subs(port, id, n);
-  subs.WaitAll(head, std::chrono::seconds(60));
-  // Pipelined on one socket: the run's commands are decided in order, so the k-th command
-  // appends version head + k.
-  zmq::context_t ctx(1);
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.connect(endpoint);
-  std::atomic<int> replies{0};
-  int errors = 0;
-  std::thread reader([&] {
-    zmq::message_t m;
-    while (replies.load() < events) {
-      if (s.recv(m, zmq::recv_flags::dontwait)) {
-        ++replies;
-        if (m.to_string_view().find(R"("ok":false)") != std::string_view::npos) {
-          if (errors++ == 0) std::fprintf(stderr, "sse_fanout: %s\n", m.to_string().c_str());
-        }
-      } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-      }
-    }
-  });
-  std::mutex send_mu;
-  Result r = Measure(subs, pid, before, n, events, rate, head + 1, [&](std::uint64_t seq) {
-    const std::string req = std::string(R"({"id":")") + std::to_string(seq) + R"(","cmd":")" +
-                            (seq % 2 == 1 ? "run.pause" : "run.resume") + R"(","args":{"run_id":")" +
-                            id + R"("}})";
-    std::lock_guard lock(send_mu);
-    s.send(zmq::buffer(req), zmq::send_flags::none);
-  });
-  reader.join();
-  r.errors = errors;
+  if (!subs.WaitAll(head, std::chrono::seconds(60))) {
+    throw std::runtime_error("forkline: subscribers did not receive the run's history");
+  }
+  ControlPublisher pub(endpoint, id, events);
+  Result r = Measure(
+      subs, pid, before, n, events, rate, [&](std::uint64_t seq) { return pub.Send(seq); },
+      [&] { return pub.Numbers(); });
+  r.unanswered = pub.unanswered();
   return r;
 }
 
-// A keep-alive HTTP connection POSTing `seq N` + padding to /pub; responses drained.
+// Every peer's frames carry the number of its publish; publish 1 is the warm-up, sent
+// before the window (subscriptions registered and delivering), so the window's
+// publishes are numbered 2..events+1.
+std::vector<std::uint64_t> Shifted(int events) {
+  std::vector<std::uint64_t> numbers(static_cast<std::size_t>(events));
+  for (int i = 0; i < events; ++i) numbers[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i) + 2;
+  return numbers;
+}
+
+// Waits until every subscriber has the warm-up frame (publish 1), publishing it again
+// every 200 ms for subscribers that registered after the last try (a peer does not
+// replay to late subscribers).
+template <typename Publish>
+void WarmUp(SseSubscribers& subs, const char* peer, Publish publish) {
+  for (int attempt = 0; attempt < 150; ++attempt) {
+    publish(1);
+    if (subs.WaitAll(1, std::chrono::milliseconds(200))) return;
+  }
+  throw std::runtime_error(std::string(peer) + ": subscribers did not all receive the warm-up");
+}
+
+// A keep-alive HTTP connection POSTing `seq N` + padding to /pub?id=<channel>; responses
+// drained.
 Result Nchan(int port, int pid, int n, int rate, int events) {
   const long before = pid > 0 ? RssKib(pid) : 0;
-  SseSubscribers subs(port, "/sub", n, "data: seq ");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // subscriptions registered
+  // A channel of its own: nchan keeps a channel's messages and would replay an earlier
+  // measurement's to these subscribers.
+  const std::string channel = "bench-" + std::to_string(::getpid()) + "-" +
+                              std::to_string(Clock::now().time_since_epoch().count());
+  SseSubscribers subs(port, "/sub?id=" + channel, n, "data: seq ");
   const int fd = ConnectLoopback(port);
   if (fd < 0) throw std::runtime_error("nchan: cannot connect the publisher");
   std::atomic<bool> done{false};
@@ -169,80 +268,46 @@ Result Nchan(int port, int pid, int n, int rate, int events) {
       if (::recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   });
-  Result r = Measure(subs, pid, before, n, events, rate, 1, [&](std::uint64_t seq) {
+  auto publish = [&](std::uint64_t seq) {
     std::string body = "seq " + std::to_string(seq) + " ";
     body.resize(200, 'x');
-    const std::string req = "POST /pub HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+    const std::string req = "POST /pub?id=" + channel + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
                             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
       throw std::runtime_error("nchan: publish failed");
     }
-  });
+  };
+  WarmUp(subs, "nchan", publish);
+  Result r = Measure(
+      subs, pid, before, n, events, rate, [&](std::uint64_t seq) {
+        const auto at = Clock::now();
+        publish(seq + 1);
+        return at;
+      },
+      [&] { return Shifted(events); });
   done = true;
   drain.join();
   ::close(fd);
   return r;
 }
 
-// The floor: one thread, epoll for accepts, one write() per subscriber per frame.
-class RawHub {
- public:
-  RawHub() {
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_, 4096) != 0) {
-      throw std::runtime_error("raw hub: cannot listen");
-    }
-    socklen_t len = sizeof a;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { Accept(); });
-  }
-  ~RawHub() {
-    stop_ = true;
-    thread_.join();
-    for (int fd : subs_) ::close(fd);
-    ::close(listen_);
-  }
-  int port() const { return port_; }
-  void Publish(std::uint64_t seq) {
-    std::string frame = "id: " + std::to_string(seq) + "\ndata: ";
-    frame.resize(frame.size() + 200, 'x');
-    frame += "\n\n";
-    std::lock_guard lock(mu_);
-    for (int fd : subs_) (void)::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  }
-
- private:
-  void Accept() {
-    ::fcntl(listen_, F_SETFL, O_NONBLOCK);
-    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n";
-    while (!stop_.load()) {
-      const int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        continue;
-      }
-      (void)::send(fd, head.data(), head.size(), MSG_NOSIGNAL);  // the request is never read
-      std::lock_guard lock(mu_);
-      subs_.push_back(fd);
-    }
-  }
-  int listen_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<int> subs_;
-  std::thread thread_;
-};
-
 Result Raw(int n, int rate, int events) {
   RawHub hub;
   SseSubscribers subs(hub.port(), "/", n, "id:");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // accepted
-  return Measure(subs, 0, 0, n, events, rate, 1, [&](std::uint64_t seq) { hub.Publish(seq); });
+  auto publish = [&](std::uint64_t seq) {
+    std::string frame = "id: " + std::to_string(seq) + "\ndata: ";
+    frame.resize(frame.size() + 200, 'x');
+    frame += "\n\n";
+    hub.Publish(std::move(frame));
+  };
+  WarmUp(subs, "raw", publish);
+  return Measure(
+      subs, 0, 0, n, events, rate, [&](std::uint64_t seq) {
+        const auto at = Clock::now();
+        publish(seq + 1);
+        return at;
+      },
+      [&] { return Shifted(events); });
 }
 
 void IdleRuns(const std::string& endpoint, int pid, int runs) {

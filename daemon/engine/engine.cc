@@ -77,19 +77,21 @@ Status Engine::Recover() {
   if (!streams.ok()) return streams.status();
   std::vector<std::pair<std::uint64_t, Entry>> created;
   for (const StreamInfo& info : *streams) {
-    auto history = store_.ReadStream(info.run_id, 0, SIZE_MAX);
-    if (!history.ok()) return history.status();
     Entry entry = NewEntry(info.run_id);
     std::uint64_t first_own = 0;
-    for (const EventPtr& e : *history) {
-      FL_RETURN_IF_ERROR(Apply(entry->state, *e, Payloads::kDrop));
-      if (e->run_id != info.run_id) continue;
-      if (first_own == 0) first_own = e->position;
+    // Visited one reused event at a time: no history held in memory, no heap event each.
+    const Status read = store_.VisitStream(info.run_id, 0, SIZE_MAX, [&](const Event& e) {
+      if (Status applied = Apply(entry->state, e, Payloads::kDrop); !applied.ok()) return applied;
+      if (e.run_id != info.run_id) return Status::Ok();
+      if (first_own == 0) first_own = e.position;
       std::chrono::system_clock::time_point at;
-      if (!e->key.empty() && ParseTime(e->at, &at)) {
-        idempotency_.Recover(e->key, e->command_id, e->run_id, e->version, at);
+      if (!e.key.empty() && ParseTime(e.at, &at)) {
+        idempotency_.Recover(e.key, e.command_id, e.run_id, e.version, at);
       }
-    }
+      return Status::Ok();
+    });
+    if (!read.ok()) return read;
+    runs_.ShareDefinition(entry->state);
     created.emplace_back(first_own, std::move(entry));
   }
   std::sort(created.begin(), created.end(),
@@ -159,6 +161,9 @@ void Engine::OnDurable(const EventList& events) {
                                  ? Status::Ok()
                                  : Apply(entry->state, *e, Payloads::kDrop);
       if (!applied.ok()) std::fprintf(stderr, "forklined: error: %s\n", applied.ToString().c_str());
+      if (e->type == events::kRunCreated || e->type == events::kRunForked) {
+        runs_.ShareDefinition(entry->state);
+      }
       item->kind = entry->state.kind;
       item->json = EventWireLine(*e, BriefOf(entry->state));
       parent = entry->state.parent;
@@ -255,9 +260,13 @@ Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_
   if (!newer.ok()) return newer.status();
   for (const EventPtr& e : *newer) FL_RETURN_IF_ERROR(Apply(state, *e, Payloads::kKeep));
   if (!newer->empty()) {
+    if (!cached) runs_.ShareDefinition(state);
     auto fresh = IsTerminal(state.status) ? nullptr : std::make_shared<const RunState>(state);
-    std::lock_guard lock(entry->mu);
-    if (!entry->full_cache || entry->full_cache->version < state.version) entry->full_cache = fresh;
+    {
+      std::lock_guard lock(entry->mu);
+      if (!entry->full_cache || entry->full_cache->version < state.version) entry->full_cache = fresh;
+    }
+    if (fresh) runs_.KeepFull(entry);
   }
   return state;
 }

@@ -75,4 +75,37 @@ std::size_t RunRegistry::Count() const {
   return order_.size();
 }
 
+void RunRegistry::KeepFull(const std::shared_ptr<RunEntry>& entry) {
+  std::shared_ptr<RunEntry> evicted;
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = full_pos_.find(entry.get());
+    if (it != full_pos_.end()) {
+      full_lru_.splice(full_lru_.begin(), full_lru_, it->second);
+      return;
+    }
+    full_lru_.push_front(entry);
+    full_pos_.emplace(entry.get(), full_lru_.begin());
+    if (full_lru_.size() <= full_kept_) return;
+    evicted = std::move(full_lru_.back());
+    full_lru_.pop_back();
+    full_pos_.erase(evicted.get());
+  }
+  // A later fold of this run reads its input and outputs from the store again.
+  std::lock_guard entry_lock(evicted->mu);
+  evicted->full_cache = nullptr;
+}
+
+void RunRegistry::ShareDefinition(RunState& state) {
+  const auto& own = state.definition.shared();
+  if (!own) return;
+  std::lock_guard lock(cache_mu_);
+  auto& known = definitions_[state.kind];
+  for (const auto& d : known) {
+    if (d == own) return;
+    if (*d == *own) return state.definition.Share(d);
+  }
+  known.push_back(own);
+}
+
 }  // namespace forkline

@@ -5,7 +5,7 @@
 // runs proceed in parallel. Thread-safe.
 
 #include <boost/asio/any_io_executor.hpp>
-#include <deque>
+#include <list>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -27,7 +27,7 @@ class SerialQueue : public std::enable_shared_from_this<SerialQueue> {
 
   boost::asio::any_io_executor executor_;
   std::mutex mu_;  // guards tasks_, busy_
-  std::deque<Task> tasks_;
+  std::list<Task> tasks_;  // a list: an idle run's queue holds no memory (a deque does)
   bool busy_ = false;
 };
 

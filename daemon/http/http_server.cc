@@ -139,7 +139,7 @@ Status HttpServer::Start() {
   auto listener = std::make_shared<Listener>(ioc_, state_);
   FL_RETURN_IF_ERROR(listener->Open(state_->options.bind));
   listener_ = std::move(listener);
-  state_->hub->Attach(state_->feed);
+  state_->hub->Attach(state_->feed, ioc_.get_executor());
   listener_->Run();
   return Status::Ok();
 }

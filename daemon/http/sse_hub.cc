@@ -4,10 +4,17 @@
 
 namespace forkline {
 
-void SseHub::Attach(EventFeed& feed) {
+void SseHub::Attach(EventFeed& feed, net::any_io_executor executor) {
+  strand_.emplace(net::make_strand(std::move(executor)));
+  attached_ = true;
   std::weak_ptr<SseHub> weak = weak_from_this();
-  const std::uint64_t id = feed.Subscribe([weak](const FeedItemPtr& item) {
-    if (auto hub = weak.lock()) hub->Publish(item);
+  auto strand = *strand_;
+  // On the feed's thread: one post per item; the loop over subscribers runs on the strand.
+  const std::uint64_t id = feed.Subscribe([weak, strand](const FeedItemPtr& item) {
+    net::post(strand, [weak, item] {
+      auto hub = weak.lock();
+      if (hub && hub->attached_.load()) hub->Publish(item);
+    });
   });
   std::lock_guard lock(mu_);
   feed_ = &feed;
@@ -22,69 +29,81 @@ void SseHub::Detach() {
     std::swap(feed, feed_);
     std::swap(id, subscription_);
   }
+  attached_ = false;  // items still queued on the strand are dropped
   if (feed != nullptr) feed->Unsubscribe(id);  // outside the lock: it may wait for Publish
 }
 
 std::uint64_t SseHub::Add(std::weak_ptr<SseSink> sink, const SseRequest* request) {
   std::lock_guard lock(mu_);
   const std::uint64_t id = next_id_++;
-  Entry entry{std::move(sink), request};
-  if (request->global) {
-    global_streams_.emplace(id, std::move(entry));
-  } else {
-    run_streams_[request->run_id].emplace(id, std::move(entry));
-    run_of_.emplace(id, request->run_id);
-  }
+  const bool filtered = !request->kind.empty() || !request->types.empty() ||
+                        (request->global && !request->run_id.empty());
+  Entry entry{std::move(sink), request, filtered};
+  Table& table = request->global ? global_streams_ : run_streams_[request->run_id];
+  table.entries.emplace(id, std::move(entry));
+  table.targets = nullptr;
+  if (!request->global) run_of_.emplace(id, request->run_id);
   return id;
 }
 
 void SseHub::Remove(std::uint64_t id) {
   std::lock_guard lock(mu_);
-  if (global_streams_.erase(id) > 0) return;
+  if (global_streams_.entries.erase(id) > 0) {
+    global_streams_.targets = nullptr;
+    return;
+  }
   auto it = run_of_.find(id);
   if (it == run_of_.end()) return;
   auto table = run_streams_.find(it->second);
   if (table != run_streams_.end()) {
-    table->second.erase(id);
-    if (table->second.empty()) run_streams_.erase(table);
+    table->second.entries.erase(id);
+    table->second.targets = nullptr;
+    if (table->second.entries.empty()) run_streams_.erase(table);
   }
   run_of_.erase(it);
 }
 
 std::size_t SseHub::size() const {
   std::lock_guard lock(mu_);
-  return global_streams_.size() + run_of_.size();
+  return global_streams_.entries.size() + run_of_.size();
+}
+
+SseHub::Targets SseHub::Table::Snapshot() {
+  if (!targets) {
+    auto v = std::make_shared<std::vector<Entry>>();
+    v->reserve(entries.size());
+    for (const auto& [id, entry] : entries) v->push_back(entry);
+    targets = std::move(v);
+  }
+  return targets;
+}
+
+void SseHub::Fanout(const std::vector<Entry>& targets, const FeedItemPtr& item, bool global,
+                    Frame& frame) {
+  for (const Entry& e : targets) {
+    if (e.filtered && !e.request->Wants(*item)) continue;
+    auto sink = e.sink.lock();
+    if (!sink) continue;
+    if (!frame) frame = EncodeFrame(*item, global);
+    sink->Deliver(item, frame);
+  }
 }
 
 void SseHub::Publish(const FeedItemPtr& item) {
-  std::vector<Entry> run_targets;
-  std::vector<Entry> global_targets;
+  Targets run_targets;
+  Targets global_targets;
   {
     std::lock_guard lock(mu_);
     auto table = run_streams_.find(item->run_id);
-    if (table != run_streams_.end()) {
-      run_targets.reserve(table->second.size());
-      for (const auto& [id, entry] : table->second) run_targets.push_back(entry);
-    }
-    global_targets.reserve(global_streams_.size());
-    for (const auto& [id, entry] : global_streams_) global_targets.push_back(entry);
+    if (table != run_streams_.end()) run_targets = table->second.Snapshot();
+    if (!global_streams_.entries.empty()) global_targets = global_streams_.Snapshot();
   }
   // Encoded lazily, once per id kind; transient items have one frame for both.
   Frame run_frame;
-  Frame global_frame;
-  for (const Entry& e : run_targets) {
-    auto sink = e.sink.lock();
-    if (!sink || !e.request->Wants(*item)) continue;
-    if (!run_frame) run_frame = EncodeFrame(*item, false);
-    sink->Deliver(item, run_frame);
-  }
-  for (const Entry& e : global_targets) {
-    auto sink = e.sink.lock();
-    if (!sink || !e.request->Wants(*item)) continue;
-    if (!global_frame) {
-      global_frame = item->transient && run_frame ? run_frame : EncodeFrame(*item, true);
-    }
-    sink->Deliver(item, global_frame);
+  if (run_targets) Fanout(*run_targets, item, false, run_frame);
+  if (global_targets) {
+    Frame global_frame = item->transient ? run_frame : nullptr;
+    Fanout(*global_targets, item, true, global_frame);
   }
 }
 

@@ -5,17 +5,24 @@
 //
 // Thread safety: every method may be called from any thread. The mutex guards only the
 // subscriber tables; Publish copies the matching weak_ptrs under it, then delivers
-// without it. Deliver() only posts to the session's strand, so a slow subscriber never
-// slows the feed or the other subscribers.
+// without it. The feed's listener only posts each item to the hub's own strand (on the
+// HTTP io pool), so the feed's thread — the store's writer — never loops over the
+// subscribers; items are fanned out there one at a time, in the feed's order. Deliver()
+// only queues for the session's strand, so a slow subscriber never slows the feed or
+// the other subscribers.
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "daemon/api/feed.h"
+#include "daemon/http/net.h"
 #include "daemon/http/sse_stream.h"
 
 namespace forkline {
@@ -30,10 +37,11 @@ class SseSink {
 
 class SseHub : public std::enable_shared_from_this<SseHub> {
  public:
-  // Subscribes to `feed` (the hub must be held by a shared_ptr). Call once.
-  void Attach(EventFeed& feed);
-  // Unsubscribes; no item is delivered after Detach returns unless the feed was
-  // already calling the listener.
+  // Subscribes to `feed` (the hub must be held by a shared_ptr); items are fanned out
+  // on a strand of `executor`. Call once.
+  void Attach(EventFeed& feed, net::any_io_executor executor);
+  // Unsubscribes; no item is delivered after Detach returns unless the hub's strand
+  // was already delivering it.
   void Detach();
 
   // Registers a stream; `request` must outlive the registration. Returns its id.
@@ -41,15 +49,26 @@ class SseHub : public std::enable_shared_from_this<SseHub> {
   void Remove(std::uint64_t id);
   std::size_t size() const;
 
-  // Delivers `item` to every registered stream that wants it (the feed listener).
+  // Delivers `item` to every registered stream that wants it, on the calling thread.
   void Publish(const FeedItemPtr& item);
 
  private:
   struct Entry {
     std::weak_ptr<SseSink> sink;
     const SseRequest* request = nullptr;
+    bool filtered = false;  // wants a check beyond the table it is in (kind, types)
   };
-  using Table = std::map<std::uint64_t, Entry>;
+  using Targets = std::shared_ptr<const std::vector<Entry>>;
+  // The streams of one run (or the global ones), and a copy of them as a vector that
+  // Publish shares instead of copying thousands of entries per item; rebuilt by the
+  // first Publish after an Add or Remove.
+  struct Table {
+    std::map<std::uint64_t, Entry> entries;
+    Targets targets;  // null: stale
+    Targets Snapshot();
+  };
+  static void Fanout(const std::vector<Entry>& targets, const FeedItemPtr& item, bool global,
+                     Frame& frame);
 
   mutable std::mutex mu_;  // guards everything below
   std::uint64_t next_id_ = 1;
@@ -58,6 +77,8 @@ class SseHub : public std::enable_shared_from_this<SseHub> {
   std::unordered_map<std::uint64_t, std::string> run_of_;  // run stream id -> run id
   EventFeed* feed_ = nullptr;
   std::uint64_t subscription_ = 0;
+  std::optional<net::strand<net::any_io_executor>> strand_;  // set by Attach
+  std::atomic<bool> attached_{false};
 };
 
 }  // namespace forkline

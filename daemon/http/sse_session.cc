@@ -50,8 +50,37 @@ void SseSession::Start() {
 }
 
 void SseSession::Deliver(const FeedItemPtr& item, const Frame& frame) {
-  net::post(socket_.get_executor(),
-            [self = shared_from_this(), item, frame] { self->OnDeliver(item, frame); });
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (inbox_.size() >= state_->options.sse_queue_limit) {
+      inbox_.clear();  // the strand is that far behind: treated as a full queue
+      inbox_overflow_ = true;
+    }
+    inbox_.emplace_back(item, frame);
+    if (std::exchange(inbox_posted_, true)) return;
+  }
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->DrainInbox(); });
+}
+
+void SseSession::DrainInbox() {
+  bool overflow = false;
+  {
+    std::lock_guard lock(inbox_mu_);
+    draining_.swap(inbox_);  // both keep their capacity
+    inbox_posted_ = false;
+    overflow = std::exchange(inbox_overflow_, false);
+  }
+  if (overflow) {
+    if (phase_ == Phase::kLive) {
+      draining_.clear();
+      return Finish("slow");
+    }
+    // Catching up: what was dropped is durable and comes back from the history read.
+    if (phase_ == Phase::kStarting || phase_ == Phase::kCatchingUp) pending_.clear();
+  }
+  for (const auto& [item, frame] : draining_) OnDeliver(item, frame);
+  draining_.clear();
+  DoWrite();
 }
 
 void SseSession::Close() {
@@ -153,8 +182,7 @@ void SseSession::OnDeliver(const FeedItemPtr& item, const Frame& frame) {
       if (pending_.size() > state_->options.sse_queue_limit) pending_.clear();
       return;
     case Phase::kLive:
-      OnLive(*item, frame);
-      return DoWrite();
+      return OnLive(*item, frame);  // the caller writes
     case Phase::kDraining:
     case Phase::kDone: return;
   }

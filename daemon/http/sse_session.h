@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -37,7 +38,8 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
 
   // Registers, answers (404 before streaming for an unknown run) and streams. Any thread.
   void Start();
-  // From the hub, on the feed's thread: posts to the strand.
+  // From the hub's strand: queues the item in the inbox; posts to the session's strand
+  // only when the inbox was empty (a session behind takes many items per post).
   void Deliver(const FeedItemPtr& item, const Frame& frame) override;
   // Any thread: posts to the strand.
   void Close() override;
@@ -52,6 +54,7 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
   void AcceptPage(const FeedList& page);
   void CatchUp();
   void GoLive();
+  void DrainInbox();
   void OnDeliver(const FeedItemPtr& item, const Frame& frame);
   void OnLive(const FeedItem& item, const Frame& frame);
   void SendError(const Status& status);
@@ -80,6 +83,12 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
   std::vector<Frame> writing_;    // the frames of the write in flight
   std::chrono::steady_clock::time_point write_started_;
   std::array<char, 512> read_buf_{};
+
+  std::mutex inbox_mu_;  // guards the three below (filled by the hub, drained on the strand)
+  std::vector<std::pair<FeedItemPtr, Frame>> inbox_;
+  std::vector<std::pair<FeedItemPtr, Frame>> draining_;  // the strand's; swapped with inbox_
+  bool inbox_posted_ = false;    // a DrainInbox is posted and has not taken the inbox yet
+  bool inbox_overflow_ = false;  // over sse_queue_limit items waited: they were dropped
 };
 
 }  // namespace forkline

@@ -59,5 +59,20 @@ TEST_F(RunReplyTest, AForkWithAnOverrideAnswersWithTheOverride) {
   EXPECT_EQ(Get(source), Folded(source));  // the source is untouched
 }
 
+TEST_F(RunReplyTest, RunsBeyondTheKeptFullStatesStillAnswerAsTheLogFoldsThem) {
+  StartEngine();
+  // More runs with an output than the registry keeps full states for (128): the
+  // earliest have lost theirs by the end and fold them from the log again.
+  std::vector<std::string> runs;
+  for (int i = 0; i < 140; ++i) {
+    runs.push_back(Create());
+    Ok("run.next", {{"run_id", runs.back()}});
+  }
+  for (const std::string& run : runs) {
+    ExpectFolded(Ok("run.pause", {{"run_id", run}}), run);
+    EXPECT_EQ(Get(run).at("steps").at(0).at("output").at("step").as_string(), "one");
+  }
+}
+
 }  // namespace
 }  // namespace forkline::testing

@@ -1,0 +1,78 @@
+// SseHub: the feed's thread only posts; the fan-out runs on the hub's strand, in the
+// feed's order, and stops at Detach.
+#include "daemon/http/sse_hub.h"
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/http/fake_event_feed.h"
+
+namespace forkline {
+namespace {
+
+class RecordingSink : public SseSink {
+ public:
+  void Deliver(const FeedItemPtr& item, const Frame& frame) override {
+    std::lock_guard lock(mu);
+    versions.push_back(item->version);
+    frames.push_back(frame);
+  }
+  std::mutex mu;
+  std::vector<std::uint64_t> versions;
+  std::vector<Frame> frames;
+};
+
+class SseHubTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    hub->Attach(feed, ioc.get_executor());
+    request.run_id = "r1";
+    for (auto& sink : sinks) {
+      sink = std::make_shared<RecordingSink>();
+      hub->Add(sink, &request);
+    }
+  }
+  void TearDown() override { hub->Detach(); }
+
+  testing::FakeEventFeed feed;
+  net::io_context ioc;
+  std::shared_ptr<SseHub> hub = std::make_shared<SseHub>();
+  SseRequest request;
+  std::shared_ptr<RecordingSink> sinks[3];
+};
+
+TEST_F(SseHubTest, FeedThreadOnlyPostsFanOutRunsOnTheStrandInOrder) {
+  for (int i = 0; i < 50; ++i)
+    feed.Emit("r1", "run.paused");
+  feed.Emit("r2", "run.paused");  // another run: no sink wants it
+  // Nothing runs the io_context yet: the feed's calls returned without delivering.
+  for (auto& sink : sinks)
+    EXPECT_TRUE(sink->versions.empty());
+  ioc.run();
+  std::vector<std::uint64_t> want;
+  for (std::uint64_t v = 1; v <= 50; ++v)
+    want.push_back(v);
+  for (auto& sink : sinks)
+    EXPECT_EQ(sink->versions, want);
+  // One encoding per item, the same bytes for every sink.
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(sinks[0]->frames[i], sinks[1]->frames[i]);
+    EXPECT_EQ(sinks[0]->frames[i], sinks[2]->frames[i]);
+  }
+}
+
+TEST_F(SseHubTest, ItemsStillQueuedAtDetachAreNotDelivered) {
+  feed.Emit("r1", "run.paused");
+  hub->Detach();
+  feed.Emit("r1", "run.resumed");  // unsubscribed: not even posted
+  ioc.run();
+  for (auto& sink : sinks)
+    EXPECT_TRUE(sink->versions.empty());
+  EXPECT_EQ(feed.listener_count(), 0u);
+}
+
+}  // namespace
+}  // namespace forkline
