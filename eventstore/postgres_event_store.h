@@ -13,8 +13,9 @@
 // Ambiguous commit (the connection breaks during COMMIT): the writer reconnects, waits
 // for that same lock (so the old transaction has ended) and looks for the batch's first
 // event with its random event id; found → acknowledged, absent → kUnavailable (nothing
-// was written). Never a blind retry.
-// An outcome it cannot settle latches kUnavailable until the store is reopened.
+// was written). Never a blind retry. The writer keeps trying to settle for 30 s (the
+// server may be restarting); appends wait meanwhile. An outcome it still cannot settle
+// latches kUnavailable until the store is reopened.
 // Listeners see the events appended through this store object, or with
 // deliver_all_nodes every node's (LISTEN/NOTIFY as a wake-up, then a read by position).
 // Reads use a small pool of connections; a broken one is replaced on the next call.

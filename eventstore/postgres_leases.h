@@ -9,6 +9,8 @@
 // older token never overlap (pg_batch_writer.cc reads tokens under the same lock).
 // Renew extends the leases this node still holds with the tokens it knows. Release frees
 // a lease but keeps its row (and token).
+// Claim may also take a live lease from another node, but only when the run's log ends
+// where the claiming node decided (see Claim).
 // Also: the idempotency-key lookup every node shares (the log's `key` column, indexed).
 // Thread-safe: one session, used by one call at a time; a broken session is replaced on
 // the next call. Every call can fail with kUnavailable (server unreachable).
@@ -45,6 +47,14 @@ class PostgresLeases {
   virtual Result<std::optional<std::uint64_t>> Acquire(const std::string& run_id,
                                                        const std::string& node_id,
                                                        std::chrono::milliseconds ttl) = 0;
+  // Acquire, and also takes a lease another node holds live when the run's stream head
+  // is at `head_version`: for a command decided on the latest log that starts a new step
+  // (so the holder has no step in flight; its next fenced append is refused). Atomic with
+  // appends (the position lock), so no event slips in between the check and the take.
+  virtual Result<std::optional<std::uint64_t>> Claim(const std::string& run_id,
+                                                     const std::string& node_id,
+                                                     std::chrono::milliseconds ttl,
+                                                     std::uint64_t head_version) = 0;
   // Extends each (run, token) this node still holds; returns the runs extended (a run
   // missing from the answer was taken over).
   virtual Result<std::vector<std::string>> Renew(

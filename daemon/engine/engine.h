@@ -105,8 +105,12 @@ class Engine final : public CommandHandler, public EventFeed {
   void RunStepJob(const Entry& entry, std::uint32_t index, std::uint32_t attempt,
                   std::shared_ptr<std::atomic<bool>> abort);
   void OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done, int attempt = 0);
-  void MaybeAdvance(const Entry& entry, int attempt = 0);
+  // Autorun's next step, if due. `claim`: after a command on this node, which may take
+  // the lease from a node that holds it idle (Ownership::Claim).
+  void MaybeAdvance(const Entry& entry, int attempt = 0, bool claim = false);
   void AnswerNextWaiter(const Entry& entry, std::uint32_t index);
+  // The end of the attempt this node ran is recorded, or given up (RunEntry::executing).
+  void StepHandled(const Entry& entry);
 
   // engine.cc: appends, the store listener, recovery.
   // Appends `events` to the run (expected version = its state's), then calls `then`
@@ -121,12 +125,18 @@ class Engine final : public CommandHandler, public EventFeed {
   // engine_ownership.cc: who drives a run (leases with several nodes), lost races.
   // Whether the run needs a driver: a step in flight or due, or autorun with work left.
   bool NeedsDriver(const Entry& entry);
+  // Whether the shared store holds events of the run newer than `version` (this node's
+  // view of it is stale). False with one node.
+  bool Behind(const Entry& entry, std::uint64_t version);
+  // Whether this node runs an attempt of the run's step or waits out a retry's backoff.
+  bool Busy(const Entry& entry);
   // Inside the run's SerialQueue: becomes its driver if it can, records a step that was
   // in flight (on a dead node, or before a crash) interrupted, resumes a due retry and
   // autorun.
   void TakeOver(const Entry& entry, const SerialQueue::Done& done, int attempt = 0);
-  // Every ScanInterval with shared ownership: takes over runs whose driver is gone,
-  // gives up leases no longer needed.
+  // Every ScanInterval with shared ownership: takes over runs whose driver is gone, drives
+  // again a run whose lease this node holds but on which nothing acts here (an append that
+  // failed left it so), gives up leases no longer needed.
   void ScheduleScan();
   void Scan();
   void OnLeaseLost(const std::string& run_id);
@@ -138,6 +148,15 @@ class Engine final : public CommandHandler, public EventFeed {
   // other node's events have reached this node, and returns true; false when `attempt`
   // has used up the re-decisions.
   bool RetryLater(const Status& s, int attempt, std::function<void()> again);
+  // After a driver's append found the store unreachable (kUnavailable): calls `again` a
+  // little later (50 ms, doubling up to 1.6 s) and returns true while this node still
+  // drives the run (shared ownership only: one node on its own store has no one to hand
+  // the run to); false otherwise.
+  bool RetryWhileDriving(const Entry& entry, const Status& s, int attempt,
+                         std::function<void()> again);
+  // Calls `fn` on io_ after `delay` unless the engine shuts down first; false when it
+  // already is.
+  bool After(std::chrono::milliseconds delay, std::function<void()> fn);
   // A run this node does not know yet but the shared store has (created on another node
   // a moment ago): calls `again` once the feed may have brought it, and returns true.
   bool AwaitRun(const std::string& run_id, int attempt, std::function<void()> again);

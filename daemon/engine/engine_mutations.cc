@@ -157,6 +157,11 @@ void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn
   entry->queue->Post([=, this](SerialQueue::Done done) {
     const RunState state = entry->Snapshot();
     if (Status s = CheckExpected(a, state); !s.ok()) {
+      // This node's view may lag the shared log (another node appended a moment ago).
+      if (Behind(entry, state.version) &&
+          RetryLater(s, attempt, [=, this] { DoControl(req, meta, reply, attempt + 1); })) {
+        return done();
+      }
       reply(s);
       return done();
     }
@@ -167,6 +172,13 @@ void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn
                                                : DecideRetry(state, meta);
     if (!decision.ok()) {
       reply(decision.status());
+      return done();
+    }
+    // Nothing to append, so no store checks expect_version: with several nodes the
+    // shared log must still end where this node's view does.
+    if (decision->empty() && a.contains("expect_version") && Behind(entry, state.version)) {
+      reply(Status::Conflict("run " + state.id + " has moved past version " +
+                             std::to_string(state.version) + " (expected)"));
       return done();
     }
     bool aborts = false;
@@ -190,7 +202,7 @@ void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn
         AnswerNextWaiter(entry, *in_flight);
       }
       reply(RunReply(entry));
-      MaybeAdvance(entry);
+      MaybeAdvance(entry, 0, /*claim=*/true);
       done();
     });
   });

@@ -2,6 +2,7 @@
 // giving leases up, stopping when one is lost, and deciding again after a lost race.
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "daemon/engine/clock.h"
@@ -26,8 +27,17 @@ bool Engine::NeedsDriver(const Entry& entry) {
          (state.autorun && movable && state.cursor < state.total_steps());
 }
 
+bool Engine::Busy(const Entry& entry) {
+  std::lock_guard lock(entry->mu);
+  return entry->executing || entry->retry_pending;
+}
+
 void Engine::TakeOver(const Entry& entry, const SerialQueue::Done& done, int attempt) {
-  if (!accepting_ || !NeedsDriver(entry) || !ownership_->Acquire(entry->id)) return done();
+  // An attempt this node runs (or its retry's backoff) is left to finish first: its end
+  // decides what comes next.
+  if (!accepting_ || Busy(entry) || !NeedsDriver(entry) || !ownership_->Acquire(entry->id)) {
+    return done();
+  }
   const RunState state = entry->Snapshot();
   auto decision = DecideInterrupted(state, /*shutdown=*/false, {NowString(), "", ""});
   if (!decision.ok() || decision->empty()) {
@@ -39,6 +49,8 @@ void Engine::TakeOver(const Entry& entry, const SerialQueue::Done& done, int att
   const bool retry = WillRetry(state, InterruptedEnd(state, false));
   AppendAsDriver(entry, std::move(decision).value(), [this, entry, index, retry, attempt, done](Status s) {
     if (!s.ok()) {
+      std::fprintf(stderr, "forklined: warn: run %s: taking over step %u: %s\n", entry->id.c_str(),
+                   index, s.ToString().c_str());
       // The node that ran the step appended after all (its last events had not reached
       // this node yet): look again on them.
       RetryLater(s, attempt, [this, entry, attempt] {
@@ -80,6 +92,17 @@ void Engine::Scan() {
     const bool held = ownership_->Held(entry->id).has_value();
     if (needs && !held) {
       entry->queue->Post([this, entry](SerialQueue::Done done) { TakeOver(entry, done); });
+    } else if (needs && !Busy(entry)) {
+      // Held here, yet no attempt runs and no retry waits: an append failed (the store
+      // was unreachable) or another node's command (autorun on, resume) left the run to
+      // this node. TakeOver goes on from the log: an attempt in flight there is recorded
+      // interrupted, a due retry runs, autorun takes the next step.
+      entry->queue->Post([this, entry](SerialQueue::Done done) {
+        if (Busy(entry) || !NeedsDriver(entry)) return done();
+        std::fprintf(stderr, "forklined: info: run %s: driving it again (held, idle)\n",
+                     entry->id.c_str());
+        TakeOver(entry, done);
+      });
     } else if (!needs && held && ownership_->Idle(entry->id)) {
       // Not needed, and not acquired (by a run.next or autorun) for a whole interval.
       entry->queue->Post([this, entry](SerialQueue::Done done) {
@@ -106,7 +129,20 @@ void Engine::AppendAsDriver(const Entry& entry, std::vector<NewEvent> events,
   if (!ownership_->Held(entry->id)) {
     return then(Status::Unavailable("this node no longer drives run " + entry->id));
   }
-  AppendToRun(entry, std::move(events), std::move(then));
+  AppendToRun(entry, std::move(events), [this, entry, then = std::move(then)](Status s) {
+    // A fenced append is refused (kUnavailable) when another node claimed the lease: a
+    // lost race, decided again like one.
+    if (s.code() == Code::kUnavailable && ownership_->Shared() && !ownership_->Confirm(entry->id)) {
+      s = Status::Conflict("run " + entry->id + " was taken over by another node: " + s.message());
+    }
+    then(std::move(s));
+  });
+}
+
+bool Engine::Behind(const Entry& entry, std::uint64_t version) {
+  if (!ownership_->Shared()) return false;
+  auto head = store_.GetStream(entry->id);
+  return head.ok() && head->head_version > version;
 }
 
 bool Engine::AwaitRun(const std::string& run_id, int attempt, std::function<void()> again) {
@@ -115,20 +151,37 @@ bool Engine::AwaitRun(const std::string& run_id, int attempt, std::function<void
 }
 
 bool Engine::RetryLater(const Status& s, int attempt, std::function<void()> again) {
-  if (s.code() != Code::kConflict || attempt >= kMaxRedecisions || !accepting_) return false;
-  auto timer = std::make_shared<boost::asio::steady_timer>(
-      io_, std::chrono::milliseconds(5) * (1 << attempt));
+  if (s.code() != Code::kConflict || attempt >= kMaxRedecisions) return false;
+  return After(std::chrono::milliseconds(5) * (1 << attempt), std::move(again));
+}
+
+bool Engine::RetryWhileDriving(const Entry& entry, const Status& s, int attempt,
+                               std::function<void()> again) {
+  if (s.code() != Code::kUnavailable || !ownership_->Shared() || !ownership_->Held(entry->id)) {
+    return false;
+  }
+  return After(std::chrono::milliseconds(50) * (1 << std::min(attempt, 5)), std::move(again));
+}
+
+void Engine::StepHandled(const Entry& entry) {
+  std::lock_guard lock(entry->mu);
+  entry->executing = false;
+}
+
+bool Engine::After(std::chrono::milliseconds delay, std::function<void()> fn) {
+  if (!accepting_) return false;
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
   {
     std::lock_guard lock(timers_mu_);  // Shutdown cancels it with the backoffs
     if (!accepting_) return false;
     backoff_timers_.insert(timer);
   }
-  timer->async_wait([this, timer, again = std::move(again)](boost::system::error_code ec) {
+  timer->async_wait([this, timer, fn = std::move(fn)](boost::system::error_code ec) {
     {
       std::lock_guard lock(timers_mu_);
       backoff_timers_.erase(timer);
     }
-    if (!ec && accepting_) again();
+    if (!ec && accepting_) fn();
   });
   return true;
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
+#include <cstdio>
 
 #include "daemon/engine/args.h"
 #include "daemon/engine/clock.h"
@@ -82,8 +83,15 @@ void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn re
   entry->queue->Post([this, req, entry, meta, reply, attempt, expect = *expect](SerialQueue::Done done) {
     const RunState state = entry->Snapshot();
     if (expect && *expect != state.version) {
-      reply(Status::Conflict("run " + state.id + " is at version " + std::to_string(state.version) +
-                             ", expected " + std::to_string(*expect)));
+      const Status s = Status::Conflict("run " + state.id + " is at version " +
+                                        std::to_string(state.version) + ", expected " +
+                                        std::to_string(*expect));
+      // This node's view may lag the shared log (another node appended a moment ago).
+      if (Behind(entry, state.version) &&
+          RetryLater(s, attempt, [this, req, meta, reply, attempt] { DoNext(req, meta, reply, attempt + 1); })) {
+        return done();
+      }
+      reply(s);
       return done();
     }
     auto decision = DecideNext(state, false, meta);
@@ -92,11 +100,27 @@ void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn re
                                   std::to_string(state.cursor));
     }
     if (!decision.ok()) {
+      // Refused on a view another node's events have not reached yet (a step that ended
+      // there a moment ago): decide again once they are here.
+      if (decision.status().code() == Code::kConflict && Behind(entry, state.version) &&
+          RetryLater(decision.status(), attempt,
+                     [this, req, meta, reply, attempt] { DoNext(req, meta, reply, attempt + 1); })) {
+        return done();
+      }
       reply(decision.status());
       return done();
     }
-    if (!ownership_->Acquire(entry->id)) {
-      reply(Status::Conflict("run " + state.id + " is driven by another node"));
+    // Any node may step a run: the lease is claimed from a node that holds it idle (the
+    // log must still end at state.version). A retry that is due is its driver's to run.
+    const auto token = RetryDue(state) ? ownership_->Acquire(entry->id)
+                                       : ownership_->Claim(entry->id, state.version);
+    if (!token) {
+      const Status s = Status::Conflict("run " + state.id + " is driven by another node");
+      if (!expect && !RetryDue(state) &&
+          RetryLater(s, attempt, [this, req, meta, reply, attempt] { DoNext(req, meta, reply, attempt + 1); })) {
+        return done();
+      }
+      reply(s);
       return done();
     }
     const std::uint32_t index = state.cursor;
@@ -132,6 +156,7 @@ void Engine::StartStep(const Entry& entry, std::uint32_t index, std::uint32_t at
   {
     std::lock_guard lock(entry->mu);
     entry->abort = abort;
+    entry->executing = true;
   }
   ++steps_in_flight_;
   steps_->Submit([this, entry, index, attempt, abort] { RunStepJob(entry, index, attempt, abort); });
@@ -214,7 +239,11 @@ void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done
     {
       std::lock_guard lock(entry->mu);
       waiter.swap(entry->next_waiter);
+      entry->executing = false;
     }
+    std::fprintf(stderr, "forklined: warn: run %s: step %u attempt %u ended after this node "
+                 "stopped driving the run; its end is not recorded here\n",
+                 entry->id.c_str(), end.index, end.attempt);
     if (waiter) {
       waiter->reply(Status::Unavailable("this node lost run " + entry->id +
                                         " to another node while its step ran"));
@@ -231,18 +260,29 @@ void Engine::OnStepEnded(const Entry& entry, StepEnd end, SerialQueue::Done done
     }
   }
   auto decision = DecideStepEnded(state, end, meta);
-  if (!decision.ok() || decision->empty()) return done();
+  if (!decision.ok() || decision->empty()) {
+    StepHandled(entry);
+    return done();
+  }
   const bool retry = WillRetry(state, end);
   AppendAsDriver(entry, std::move(decision).value(), [this, entry, end, retry, attempt, done](Status s) {
     if (!s.ok()) {
+      std::fprintf(stderr, "forklined: warn: run %s: recording the end of step %u attempt %u: %s\n",
+                   entry->id.c_str(), end.index, end.attempt, s.ToString().c_str());
       // Another node appended to the run first (a pause, a cancel): decide again on it.
-      RetryLater(s, attempt, [this, entry, end, attempt] {
-        entry->queue->Post([this, entry, end, attempt](SerialQueue::Done again) {
-          OnStepEnded(entry, end, std::move(again), attempt + 1);
+      // The store could not be reached: try again while this node drives the run. Else
+      // the end is given up: the scan records the attempt interrupted.
+      auto again = [this, entry, end, attempt] {
+        entry->queue->Post([this, entry, end, attempt](SerialQueue::Done next) {
+          OnStepEnded(entry, end, std::move(next), attempt + 1);
         });
-      });
+      };
+      if (!RetryLater(s, attempt, again) && !RetryWhileDriving(entry, s, attempt, again)) {
+        StepHandled(entry);
+      }
       return done();
     }
+    StepHandled(entry);
     if (!retry) {
       AnswerNextWaiter(entry, end.index);
       MaybeAdvance(entry);
@@ -306,26 +346,33 @@ void Engine::AnswerNextWaiter(const Entry& entry, std::uint32_t index) {
   waiter->reply(std::move(result));
 }
 
-void Engine::MaybeAdvance(const Entry& entry, int attempt) {
+void Engine::MaybeAdvance(const Entry& entry, int attempt, bool claim) {
   const RunState state = entry->Snapshot();
   const bool movable = state.status == RunStatus::kQueued || state.status == RunStatus::kRunning;
   if (!accepting_) return;
   // A lease no longer needed is kept for now (the next run.next needs it again at once);
   // the periodic Scan gives it up once it has been idle for a whole scan interval.
   if (!state.autorun || !movable || state.in_flight || state.cursor >= state.total_steps()) return;
-  entry->queue->Post([this, entry, attempt](SerialQueue::Done done) {
+  entry->queue->Post([this, entry, attempt, claim](SerialQueue::Done done) {
     const RunState now = entry->Snapshot();
     auto decision = DecideNext(now, /*by_autorun=*/true, {NowString(), "", ""});
     if (!decision.ok() || RetryPending(entry)) return done();  // the retry's timer goes on
-    if (!ownership_->Acquire(entry->id)) return done();        // another node drives it
+    // After a command on this node (autorun on, resume) the lease may be claimed from a
+    // node that holds it idle, as run.next does.
+    const bool take = claim && !RetryDue(now);
+    if (!(take ? ownership_->Claim(entry->id, now.version) : ownership_->Acquire(entry->id))) {
+      return done();  // another node drives it
+    }
     const std::uint32_t index = now.cursor;
     const std::uint32_t step_attempt = now.steps[index].attempt + 1;
     AppendAsDriver(entry, std::move(decision).value(),
-                   [this, entry, index, step_attempt, attempt, done](Status s) {
+                   [this, entry, index, step_attempt, attempt, claim, done](Status s) {
       if (s.ok()) {
         StartStep(entry, index, step_attempt);
       } else {
-        RetryLater(s, attempt, [this, entry, attempt] { MaybeAdvance(entry, attempt + 1); });
+        std::fprintf(stderr, "forklined: warn: run %s: autorun starting step %u: %s\n",
+                     entry->id.c_str(), index, s.ToString().c_str());
+        RetryLater(s, attempt, [this, entry, attempt, claim] { MaybeAdvance(entry, attempt + 1, claim); });
       }
       done();
     });

@@ -32,6 +32,17 @@ class Ownership {
   // (0: no fencing needed), or nullopt when another node drives the run (or the shared
   // store cannot be reached).
   virtual std::optional<std::uint64_t> Acquire(const std::string& run_id) = 0;
+  // Acquire for a command that starts a new step, decided on the run's log up to
+  // `head_version`: when another node holds the lease but the log still ends there (so
+  // that node has no step in flight), the lease is taken from it (a higher token; its
+  // next fenced append is refused). Nullopt when the log has moved on (decide again) or
+  // the shared store cannot be reached.
+  virtual std::optional<std::uint64_t> Claim(const std::string& run_id,
+                                             std::uint64_t head_version) = 0;
+  // After an append fenced with this node's token was refused: whether the lease still
+  // stands in the shared store. False (and forgotten here) when another node has taken
+  // it; true when it stands or the store cannot tell.
+  virtual bool Confirm(const std::string& run_id) = 0;
   // The token while this node drives the run and may still act (a lease not renewed in
   // time is given up by this node's own clock before it expires); nullopt otherwise.
   virtual std::optional<std::uint64_t> Held(const std::string& run_id) = 0;
@@ -58,6 +69,8 @@ class Ownership {
 class SingleNodeOwnership final : public Ownership {
  public:
   std::optional<std::uint64_t> Acquire(const std::string&) override { return 0; }
+  std::optional<std::uint64_t> Claim(const std::string&, std::uint64_t) override { return 0; }
+  bool Confirm(const std::string&) override { return true; }
   std::optional<std::uint64_t> Held(const std::string&) override { return 0; }
   void Release(const std::string&) override {}
   bool Idle(const std::string&) override { return true; }

@@ -13,6 +13,16 @@ PostgresOwnership::PostgresOwnership(std::unique_ptr<PostgresLeases> leases,
 PostgresOwnership::~PostgresOwnership() { Stop(); }
 
 std::optional<std::uint64_t> PostgresOwnership::Acquire(const std::string& run_id) {
+  return Take(run_id, std::nullopt);
+}
+
+std::optional<std::uint64_t> PostgresOwnership::Claim(const std::string& run_id,
+                                                      std::uint64_t head_version) {
+  return Take(run_id, head_version);
+}
+
+std::optional<std::uint64_t> PostgresOwnership::Take(const std::string& run_id,
+                                                     std::optional<std::uint64_t> head_version) {
   {
     std::lock_guard lock(mu_);
     const auto now = std::chrono::steady_clock::now();
@@ -24,7 +34,8 @@ std::optional<std::uint64_t> PostgresOwnership::Acquire(const std::string& run_i
     if (cut_off_) return std::nullopt;
   }
   const auto sent = std::chrono::steady_clock::now();
-  auto token = leases_->Acquire(run_id, options_.node_id, options_.ttl);
+  auto token = head_version ? leases_->Claim(run_id, options_.node_id, options_.ttl, *head_version)
+                            : leases_->Acquire(run_id, options_.node_id, options_.ttl);
   if (!token.ok()) {
     std::fprintf(stderr, "forklined: warn: lease for run %s: %s\n", run_id.c_str(),
                  token.status().ToString().c_str());
@@ -34,6 +45,23 @@ std::optional<std::uint64_t> PostgresOwnership::Acquire(const std::string& run_i
   std::lock_guard lock(mu_);
   held_[run_id] = HeldLease{**token, sent + options_.ttl - Margin(), std::chrono::steady_clock::now()};
   return **token;
+}
+
+bool PostgresOwnership::Confirm(const std::string& run_id) {
+  std::uint64_t token = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto it = held_.find(run_id);
+    if (it == held_.end()) return false;
+    token = it->second.token;
+  }
+  auto lease = leases_->Get(run_id);
+  if (!lease.ok() && lease.status().code() != Code::kNotFound) return true;  // cannot tell
+  if (lease.ok() && lease->node_id == options_.node_id && lease->token == token) return true;
+  std::lock_guard lock(mu_);
+  auto it = held_.find(run_id);
+  if (it != held_.end() && it->second.token == token) held_.erase(it);
+  return false;
 }
 
 bool PostgresOwnership::Idle(const std::string& run_id) {

@@ -4,8 +4,8 @@
 // a lease whose renewal has not succeeded by ttl - ttl/5 after the renewal (or acquire)
 // was sent is given up by this node's monotonic clock — before the server lets another
 // node take it — and `lost` is called for it. A run missing from a renewal's answer was
-// taken over: given up at once. Acquire on a lease still held costs no round trip and
-// marks it used; Idle (for the engine's scan, which then releases) is true once it has
+// taken over: given up at once. Acquire (and Claim) on a lease still held costs no round
+// trip and marks it used; Idle (for the engine's scan, which then releases) is true once it has
 // not been acquired for a whole ScanInterval.
 
 #include <chrono>
@@ -31,6 +31,8 @@ class PostgresOwnership final : public Ownership {
   ~PostgresOwnership() override;  // Stop()
 
   std::optional<std::uint64_t> Acquire(const std::string& run_id) override;
+  std::optional<std::uint64_t> Claim(const std::string& run_id, std::uint64_t head_version) override;
+  bool Confirm(const std::string& run_id) override;
   std::optional<std::uint64_t> Held(const std::string& run_id) override;
   void Release(const std::string& run_id) override;
   bool Idle(const std::string& run_id) override;
@@ -50,6 +52,9 @@ class PostgresOwnership final : public Ownership {
     std::chrono::steady_clock::time_point valid_until;  // our own give-up time
     std::chrono::steady_clock::time_point last_acquire;  // for Idle
   };
+  // Acquire, or with `head_version` Claim.
+  std::optional<std::uint64_t> Take(const std::string& run_id,
+                                    std::optional<std::uint64_t> head_version);
   void RenewLoop();
   void RenewOnce();
   std::chrono::milliseconds Margin() const { return options_.ttl / 5; }

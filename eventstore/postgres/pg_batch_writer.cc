@@ -1,13 +1,17 @@
 #include "eventstore/postgres/pg_batch_writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 #include <unordered_set>
 
 #include "eventstore/postgres/pg_common.h"
 
 namespace forkline::pg {
 namespace {
+
+constexpr std::chrono::seconds kSettleFor{30};
 
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
@@ -329,8 +333,14 @@ BatchOutcome BatchWriter::Attempt(const std::vector<const AppendRequest*>& reque
 
 Result<bool> BatchWriter::Settle(const Event& first, const std::string& event_id) {
   conn_.reset();  // closing the socket lets the server end the old session
+  // The server may be restarting (that is often why the reply was lost): keep trying for
+  // kSettleFor, waiting 100 ms, 200 ms, … 2 s between tries. Appends wait meanwhile.
+  const auto deadline = std::chrono::steady_clock::now() + kSettleFor;
   Status last;
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  for (int attempt = 0; attempt == 0 || std::chrono::steady_clock::now() < deadline; ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100) * (1 << std::min(attempt - 1, 4)));
+    }
     if (last = EnsureSession(); !last.ok()) continue;
     try {
       pqxx::work txn(*conn_);

@@ -1,11 +1,44 @@
 #include "eventstore/postgres/pg_common.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace forkline::pg {
 
+namespace {
+
+// Whether the connection string sets `key` (as `key=` at the start, after a space, or
+// after a URI's `?` or `&`).
+bool SetsKey(const std::string& url, const std::string& key) {
+  const std::string needle = key + "=";
+  for (std::size_t at = url.find(needle); at != std::string::npos; at = url.find(needle, at + 1)) {
+    if (at == 0 || url[at - 1] == ' ' || url[at - 1] == '?' || url[at - 1] == '&') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string WithNetworkDefaults(const std::string& url) {
+  static constexpr std::pair<const char*, const char*> kDefaults[] = {
+      {"connect_timeout", "5"},    {"keepalives", "1"},          {"keepalives_idle", "5"},
+      {"keepalives_interval", "2"}, {"keepalives_count", "3"},   {"tcp_user_timeout", "5000"}};
+  const bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  std::string out = url;
+  for (const auto& [key, value] : kDefaults) {
+    if (SetsKey(url, key)) continue;
+    if (uri) {
+      out += out.find('?') == std::string::npos ? '?' : '&';
+    } else if (!out.empty()) {
+      out += ' ';
+    }
+    out += std::string(key) + "=" + value;
+  }
+  return out;
+}
+
 std::unique_ptr<pqxx::connection> Connect(const std::string& url, const std::string& schema) {
-  auto conn = std::make_unique<pqxx::connection>(url);
+  auto conn = std::make_unique<pqxx::connection>(WithNetworkDefaults(url));
   conn->set_client_encoding("UTF8");
   pqxx::nontransaction setup(*conn);
   setup.exec0("SET search_path TO " + conn->quote_name(schema));

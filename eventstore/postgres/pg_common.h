@@ -23,9 +23,16 @@ constexpr int kMigrationLockSpace = 0x466c0002;  // held while migrating
 // on every node).
 std::string ChannelFor(const std::string& schema);
 
-// Connects and sets the session up: search_path = schema, synchronous_commit = on,
-// UTF-8. Throws pqxx exceptions (see ToStatus).
+// Connects (with WithNetworkDefaults(url)) and sets the session up: search_path =
+// schema, synchronous_commit = on, UTF-8. Throws pqxx exceptions (see ToStatus).
 std::unique_ptr<pqxx::connection> Connect(const std::string& url, const std::string& schema);
+
+// `url` (a URI or key=value string) plus the libpq network settings it does not set
+// itself, so that a server cut off without a word (no RST, no FIN) fails a session in
+// seconds instead of TCP's ~15 minutes: connect_timeout=5 (s), keepalives=1,
+// keepalives_idle=5, keepalives_interval=2, keepalives_count=3 (an idle session: ~11 s),
+// tcp_user_timeout=5000 (ms: data sent and not acknowledged).
+std::string WithNetworkDefaults(const std::string& url);
 
 // The status for an exception thrown while doing `what`: lost connections and server
 // shutdown → kUnavailable, unique violations → kConflict, bad data → kBadRequest,

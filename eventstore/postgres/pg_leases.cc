@@ -13,25 +13,13 @@ class PgLeases final : public PostgresLeases {
 
   Result<std::optional<std::uint64_t>> Acquire(const std::string& run_id, const std::string& node_id,
                                                std::chrono::milliseconds ttl) override {
-    std::optional<std::uint64_t> token;
-    FL_RETURN_IF_ERROR(Run("acquiring a lease", [&](pqxx::connection& conn) {
-      pqxx::work txn(conn);
-      // Serialised with appends: see LoadLeaseTokens in pg_batch_writer.cc.
-      txn.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", pg::kPositionLockSpace,
-                      schema_);
-      const auto rows = txn.exec_params(
-          "INSERT INTO leases AS l (run_id, node_id, token, expires_at)"
-          " VALUES ($1, $2, 1, now() + $3 * interval '1 millisecond')"
-          " ON CONFLICT (run_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
-          " token = l.token + 1, expires_at = EXCLUDED.expires_at"
-          " WHERE l.node_id = '' OR l.node_id = EXCLUDED.node_id OR l.expires_at <= now()"
-          " RETURNING token",
-          run_id, node_id, static_cast<std::int64_t>(ttl.count()));
-      txn.commit();
-      token.reset();
-      if (!rows.empty()) token = rows[0][0].as<std::uint64_t>();
-    }));
-    return token;
+    return Take("acquiring a lease", run_id, node_id, ttl, std::nullopt);
+  }
+
+  Result<std::optional<std::uint64_t>> Claim(const std::string& run_id, const std::string& node_id,
+                                             std::chrono::milliseconds ttl,
+                                             std::uint64_t head_version) override {
+    return Take("claiming a lease", run_id, node_id, ttl, head_version);
   }
 
   Result<std::vector<std::string>> Renew(const std::vector<std::pair<std::string, std::uint64_t>>& held,
@@ -104,6 +92,36 @@ class PgLeases final : public PostgresLeases {
   }
 
  private:
+  // Acquire, and with `head_version` Claim.
+  Result<std::optional<std::uint64_t>> Take(std::string_view what, const std::string& run_id,
+                                            const std::string& node_id,
+                                            std::chrono::milliseconds ttl,
+                                            std::optional<std::uint64_t> head_version) {
+    std::optional<std::uint64_t> token;
+    FL_RETURN_IF_ERROR(Run(what, [&](pqxx::connection& conn) {
+      pqxx::work txn(conn);
+      // Serialised with appends: see LoadLeaseTokens in pg_batch_writer.cc. So the head
+      // read below is the head every later fenced append is checked against.
+      txn.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", pg::kPositionLockSpace,
+                      schema_);
+      const auto rows = txn.exec_params(
+          "INSERT INTO leases AS l (run_id, node_id, token, expires_at)"
+          " VALUES ($1, $2, 1, now() + $3 * interval '1 millisecond')"
+          " ON CONFLICT (run_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
+          " token = l.token + 1, expires_at = EXCLUDED.expires_at"
+          " WHERE l.node_id = '' OR l.node_id = EXCLUDED.node_id OR l.expires_at <= now()"
+          " OR (SELECT s.head_version FROM streams s WHERE s.run_id = l.run_id) = $4"
+          " RETURNING token",
+          run_id, node_id, static_cast<std::int64_t>(ttl.count()),
+          // -1 matches no head (head_version >= 1): a plain Acquire.
+          head_version ? static_cast<std::int64_t>(*head_version) : std::int64_t{-1});
+      txn.commit();
+      token.reset();
+      if (!rows.empty()) token = rows[0][0].as<std::uint64_t>();
+    }));
+    return token;
+  }
+
   // Runs `fn` on the session, once more on a new session when the old one was broken
   // (an idle session breaks silently when the server restarts); `fn` must be repeatable.
   Status Run(std::string_view what, const std::function<void(pqxx::connection&)>& fn) {

@@ -20,6 +20,7 @@ Pass, checked against the log once the load stopped and autorun settled:
 Uses a PostgreSQL server of its own (it restarts it). DURATION seconds of load: 180 in
 `make test`, 900 in `make torture`.
 Usage: FORKLINED=… postgres_torture_test.py [DURATION]"""
+import json
 import os
 import random
 import subprocess
@@ -85,6 +86,18 @@ class SpreadWorker(Worker):
         except AssertionError as e:
             self.errors.append(str(e)[:300])
             return None
+
+
+class PgSubscriber(Subscriber):
+    """A Subscriber that also reconnects after `503` (the node answers so while
+    PostgreSQL restarts), rather than ending its thread."""
+
+    def _read(self):
+        try:
+            super()._read()
+        except AssertionError as e:
+            if not (e.args and b" 503 " in e.args[0]):
+                raise
 
 
 class LeaseMonitor:
@@ -240,6 +253,62 @@ def check(nodes, db, acked, autorun_runs, sub, monitor):
     return failures
 
 
+def log_counts(nodes):
+    """How often the nodes logged the lease and recovery paths (what the chaos exercised)."""
+    kinds = {"lease lost": "lease lost", "end not recorded": "its end is not recorded",
+             "append retried/failed": "recording the end of step", "driven again": "driving it again",
+             "takeover append failed": "taking over step"}
+    counts = dict.fromkeys(kinds, 0)
+    for d in nodes:
+        try:
+            with open(d.log, errors="replace") as f:
+                for line in f:
+                    for k, text in kinds.items():
+                        counts[k] += text in line
+        except OSError:
+            pass
+    return ", ".join("%s %d" % kv for kv in counts.items())
+
+
+def diagnose_stuck(nodes, db, c, autorun_runs):
+    """For each autorun run still moving: its last events, its lease row (against the
+    server's clock) and every node's log lines that name it; and each node's health."""
+    for d in nodes:
+        try:
+            h = d.client().ok("system.health", timeout=10)
+            print("node %s: health %s" % (d.tmp, h), flush=True)
+        except Exception as e:  # noqa: B902
+            print("node %s: health unknown (%r)" % (d.tmp, e), flush=True)
+    stuck = []
+    for r in sorted(autorun_runs):
+        run = c.ok("run.get", run_id=r)["run"]
+        if run["autorun"] or run["status"] not in ("completed", "failed", "canceled", "paused"):
+            stuck.append(run)
+    print("%d autorun runs stuck" % len(stuck), flush=True)
+    for run in stuck[:5]:
+        rid = run["id"]
+        print("==== stuck run %s: status %s, cursor %d, version %d" %
+              (rid, run["status"], run["cursor"], run["version"]), flush=True)
+        for e in events_of(c, rid)[-6:]:
+            print("  v%d %s %s %s" % (e["version"], e["at"], e["type"],
+                                      json.dumps(e["data"])[:160]), flush=True)
+        try:
+            print("  lease:", db.psql(
+                "SELECT node_id, token, expires_at, now(), expires_at > now() AS live"
+                " FROM forkline.leases WHERE run_id = '%s'" % rid, db.url) or "(none)", flush=True)
+        except subprocess.CalledProcessError as e:
+            print("  lease: unreadable (%s)" % e.stderr.strip(), flush=True)
+        for d in nodes:
+            try:
+                with open(d.log, errors="replace") as f:
+                    lines = [line.rstrip() for line in f if rid in line]
+            except OSError:
+                lines = []
+            print("  log of %s (%d lines naming the run):" % (d.tmp, len(lines)), flush=True)
+            for line in lines[-10:]:
+                print("    " + line[:300], flush=True)
+
+
 def main():
     rng = random.Random(SEED)
     print("seed %d, %.0f s" % (SEED, DURATION), flush=True)
@@ -256,7 +325,7 @@ def main():
     try:
         for d in nodes:
             d.start()
-        sub = Subscriber(nodes[0], "/v1/events")
+        sub = PgSubscriber(nodes[0], "/v1/events")
         monitor = LeaseMonitor(db)
         workers = [SpreadWorker(AnyNode(nodes, random.Random(rng.random())),
                                 random.Random(rng.random()), acked, autorun_runs, lock)
@@ -278,13 +347,18 @@ def main():
                 if run["autorun"] or run["status"] not in ("completed", "failed", "canceled", "paused"):
                     return False
             return True
-        wait_for("autorun runs to stop", autorun_done, 180, 0.2)
+        try:
+            wait_for("autorun runs to stop", autorun_done, 180, 0.2)
+        except TimeoutError as e:
+            failures.append(str(e))
+            diagnose_stuck(nodes, db, c, autorun_runs)
         monitor.stop = True
         for w in workers:
             failures += ["refused: " + e for e in w.errors[:5]]
         failures += check(nodes, db, acked, autorun_runs, sub, monitor)
         print("kills %(kills)d, backends terminated %(terminated)d, PostgreSQL restarts "
               "%(pg_restarts)d" % counts, flush=True)
+        print("node logs: %s" % log_counts(nodes), flush=True)
     except BaseException as e:  # noqa: B902
         import traceback
         traceback.print_exc()

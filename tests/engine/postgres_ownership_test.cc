@@ -258,6 +258,43 @@ TEST(PostgresOwnership, ARunSteppedAgainAndAgainKeepsItsLeaseUntilIdle) {
                                       "completed two 1", "started three 1", "completed three 1"}));
 }
 
+// run.next may go to any node: a client alternates between two nodes on the same runs
+// with no pause, each call on the node that did not take the previous step (which keeps
+// its lease idle). Every call succeeds; each takes the lease over with a higher token.
+TEST(PostgresOwnership, RunNextAlternatingBetweenNodesAlwaysSucceeds) {
+  const PostgresStoreOptions options = FreshPgOptions();
+  Node a(options, "a");
+  Node b(options, "b");
+  a.fake.Release();  // steps complete at once
+  b.fake.Release();
+  auto leases = Leases(options);
+  int call = 0;
+  for (int r = 0; r < 4; ++r) {
+    auto created = a.Call("run.create", {{"kind", "three"}, {"input", json::object{}}});
+    ASSERT_OK(created);
+    const std::string run(created->at("run").at("id").as_string());
+    std::uint64_t token = 0;
+    for (int step = 0; step < 3; ++step, ++call) {
+      Node& node = call % 2 == 0 ? b : a;
+      const std::string name = call % 2 == 0 ? "b" : "a";
+      auto next = node.Call("run.next", {{"run_id", run}});
+      ASSERT_TRUE(next.ok()) << "call " << call << " (run " << r << ", step " << step << ", node "
+                             << name << "): " << next.status().ToString();
+      EXPECT_EQ(next->at("step").at("index").to_number<int>(), step);
+      EXPECT_EQ(next->at("step").at("status").as_string(), "completed");
+      auto lease = leases->Get(run);
+      ASSERT_OK(lease);
+      EXPECT_EQ(lease->node_id, name) << "call " << call;
+      EXPECT_GT(lease->token, token) << "call " << call << ": tokens strictly increase";
+      token = lease->token;
+    }
+    a.WaitFor(run, [](const json::object& o) { return o.at("status").as_string() == "completed"; });
+    EXPECT_EQ(StepEvents(*a.store, run),
+              (std::vector<std::string>{"started one 1", "completed one 1", "started two 1",
+                                        "completed two 1", "started three 1", "completed three 1"}));
+  }
+}
+
 TEST(PostgresOwnership, IdempotencyKeysHoldAcrossNodes) {
   const PostgresStoreOptions options = FreshPgOptions();
   Node a(options, "a");

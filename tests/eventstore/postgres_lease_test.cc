@@ -69,6 +69,41 @@ TEST(PostgresLeases, OneHolderAtATimeAndTokensStrictlyIncrease) {
   EXPECT_EQ(f.leases->Get("other").status().code(), Code::kNotFound);
 }
 
+// Claim takes a live lease from its holder only while the run's log ends at the version
+// the claimer decided on; the old holder's fenced append is then refused.
+TEST(PostgresLeases, ClaimTakesALiveLeaseOnlyAtTheHeadItWasDecidedOn) {
+  Fixture f;
+  ASSERT_OK(f.store->Append(Req("r", 0, {Ev("run.created")})));
+  ASSERT_EQ(f.Acquire("r", "a"), 1u);
+  auto behind = f.leases->Claim("r", "b", kLong, 0);
+  ASSERT_OK(behind);
+  EXPECT_EQ(*behind, std::nullopt) << "b's view is older than the log";
+  auto ahead = f.leases->Claim("r", "b", kLong, 2);
+  ASSERT_OK(ahead);
+  EXPECT_EQ(*ahead, std::nullopt) << "no such head";
+  auto claimed = f.leases->Claim("r", "b", kLong, 1);
+  ASSERT_OK(claimed);
+  EXPECT_EQ(*claimed, std::optional<std::uint64_t>(2u));
+  auto lease = f.leases->Get("r");
+  ASSERT_OK(lease);
+  EXPECT_EQ(lease->node_id, "b");
+  EXPECT_TRUE(lease->live);
+  AppendRequest old_holder = Req("r", 1, {Ev("step.started")});
+  old_holder.fence = 1;
+  EXPECT_EQ(f.store->Append(old_holder).status().code(), Code::kUnavailable);
+  AppendRequest claimer = Req("r", 1, {Ev("step.started")});
+  claimer.fence = 2;
+  ASSERT_OK(f.store->Append(claimer));
+  // The log moved on: a claim decided on version 1 takes nothing now.
+  auto late = f.leases->Claim("r", "a", kLong, 1);
+  ASSERT_OK(late);
+  EXPECT_EQ(*late, std::nullopt);
+  // A run never leased: Claim acquires like Acquire.
+  auto fresh = f.leases->Claim("s", "a", kLong, 7);
+  ASSERT_OK(fresh);
+  EXPECT_EQ(*fresh, std::optional<std::uint64_t>(1u));
+}
+
 TEST(PostgresLeases, RacingAcquiresOfAFreeLeaseHaveOneWinner) {
   Fixture f;
   ASSERT_EQ(f.Acquire("r", "first"), 1u);

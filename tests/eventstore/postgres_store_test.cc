@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "eventstore/postgres/pg_common.h"
 #include "tests/eventstore/pg_test_server.h"
 #include "tests/eventstore/store_factory.h"
 #include "tests/testutil/status_matchers.h"
@@ -18,6 +19,24 @@
 
 namespace forkline::testing {
 namespace {
+
+// Sessions get libpq network timeouts unless the URL sets its own (a silent partition
+// must fail a call in seconds).
+TEST(PostgresStore, UrlsGetNetworkTimeoutsTheyDoNotSetThemselves) {
+  EXPECT_EQ(pg::WithNetworkDefaults("postgresql://u@h:5/db"),
+            "postgresql://u@h:5/db?connect_timeout=5&keepalives=1&keepalives_idle=5"
+            "&keepalives_interval=2&keepalives_count=3&tcp_user_timeout=5000");
+  EXPECT_EQ(pg::WithNetworkDefaults("postgres://h/db?keepalives=0&connect_timeout=9&tcp_user_timeout=1"),
+            "postgres://h/db?keepalives=0&connect_timeout=9&tcp_user_timeout=1&keepalives_idle=5"
+            "&keepalives_interval=2&keepalives_count=3");
+  EXPECT_EQ(pg::WithNetworkDefaults("host=h dbname=d connect_timeout=2"),
+            "host=h dbname=d connect_timeout=2 keepalives=1 keepalives_idle=5 keepalives_interval=2"
+            " keepalives_count=3 tcp_user_timeout=5000");
+  // A key inside another value is not the key.
+  EXPECT_NE(pg::WithNetworkDefaults("host=h application_name=xconnect_timeout=1")
+                .find(" connect_timeout=5"),
+            std::string::npos);
+}
 
 std::unique_ptr<EventStore> Open(const PostgresStoreOptions& o) {
   auto s = OpenPostgresEventStore(o);
