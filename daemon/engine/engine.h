@@ -85,6 +85,8 @@ class Engine final : public CommandHandler, public EventFeed {
 
   // engine_commands.cc: dispatch and the read-only commands.
   void Dispatch(CommandRequest request, ReplyFn reply);
+  // The known run an argument `run_id` names, or null.
+  Entry RunNamedBy(const boost::json::object& args) const;
   CommandReply DoGet(const boost::json::object& args);
   CommandReply DoList(const boost::json::object& args);
   CommandReply DoEvents(const boost::json::object& args);

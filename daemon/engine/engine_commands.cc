@@ -11,9 +11,27 @@ namespace forkline {
 namespace json = boost::json;
 
 void Engine::Handle(CommandRequest request, ReplyFn reply) {
+  // A command that changes a known run passes through the run's queue on its way to the
+  // decision, so commands for one run are decided in the order they arrived (a client
+  // may send run.pause and run.resume back to back without waiting); the decision
+  // queues its own task behind those that arrived before it. Others go to the pool.
+  if (Entry entry = IsMutatingCommand(request.cmd) ? RunNamedBy(request.args) : nullptr) {
+    entry->queue->Post([this, request = std::move(request),
+                        reply = std::move(reply)](SerialQueue::Done done) mutable {
+      Dispatch(std::move(request), std::move(reply));
+      done();
+    });
+    return;
+  }
   boost::asio::post(io_, [this, request = std::move(request), reply = std::move(reply)]() mutable {
     Dispatch(std::move(request), std::move(reply));
   });
+}
+
+Engine::Entry Engine::RunNamedBy(const json::object& args) const {
+  const auto it = args.find("run_id");
+  if (it == args.end() || !it->value().is_string()) return nullptr;
+  return runs_.Find(it->value().get_string());
 }
 
 void Engine::Dispatch(CommandRequest req, ReplyFn reply) {

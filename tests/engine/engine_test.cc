@@ -73,6 +73,42 @@ TEST_F(EngineTest, AutorunIsAcceptedForQueuedAndRunningRefusedForPausedAndTermin
   EXPECT_EQ(ErrCode("run.next", {{"run_id", paused}}), "conflict");
 }
 
+// A client may send commands for one run back to back without waiting for the answers
+// (a DEALER socket, a script): they are decided in the order they arrived. With the
+// commands posted straight to the io pool, a resume was now and then decided before the
+// pause sent ahead of it ("cannot resume run ...: it is running"); idempotency keys make
+// each decision longer, which made that happen within a few hundred pairs.
+TEST_F(EngineTest, CommandsForOneRunSentBackToBackAreDecidedInOrder) {
+  StartEngine({});
+  const std::string run = Create();
+  Ok("run.pause", {{"run_id", run}});
+  Ok("run.resume", {{"run_id", run}});
+  const std::string before = Status(Get(run));  // where a pause and a resume leave it
+  constexpr int kPairs = 500;
+  std::vector<std::promise<CommandReply>> replies(2 * kPairs);
+  for (int i = 0; i < 2 * kPairs; ++i) {
+    std::promise<CommandReply>& promise = replies[i];
+    engine_->Handle(CommandRequest{"t", i % 2 == 0 ? "run.pause" : "run.resume",
+                                   {{"run_id", run}}, "order-" + std::to_string(i), "test"},
+                    [&promise](CommandReply r) { promise.set_value(std::move(r)); });
+  }
+  int refused = 0;
+  for (int i = 0; i < 2 * kPairs; ++i) {
+    auto answer = replies[i].get_future();
+    ASSERT_EQ(answer.wait_for(std::chrono::seconds(60)), std::future_status::ready) << i;
+    const CommandReply r = answer.get();
+    if (!r.ok() && refused++ < 3) ADD_FAILURE() << "command " << i << ": " << r.status().ToString();
+  }
+  EXPECT_EQ(refused, 0);
+  const EventList history = History(run);
+  ASSERT_GE(history.size(), 2u * kPairs);
+  const std::size_t first = history.size() - 2 * kPairs;
+  for (std::size_t i = first; i < history.size(); ++i) {
+    EXPECT_EQ(history[i]->type, (i - first) % 2 == 0 ? "run.paused" : "run.resumed") << i;
+  }
+  EXPECT_EQ(Status(Get(run)), before);
+}
+
 TEST_F(EngineTest, PauseKeepsTheStepInFlightAndResumeContinuesAutorun) {
   StartEngine({});
   const std::string run = Ok("run.create", {{"kind", "three"}, {"input", json::object{}}})
