@@ -211,7 +211,7 @@ Result<std::unique_ptr<EventStore>> OpenStore(const Config& config, std::string&
 }
 
 // With postgres: run leases, so that one node drives each run (issue 9). Null with rocksdb.
-Result<std::shared_ptr<Ownership>> OpenOwnership(const Config& config) {
+Result<std::shared_ptr<Ownership>> OpenOwnership(const Config& config, EventStore& store) {
   if (config.store.backend != "postgres") return std::shared_ptr<Ownership>();
   PostgresStoreOptions o;
   o.url = config.store.postgres_url;
@@ -226,6 +226,7 @@ Result<std::shared_ptr<Ownership>> OpenOwnership(const Config& config) {
     options.node_id = std::string(host) + "-" + std::to_string(getpid());
   }
   options.ttl = std::chrono::seconds(config.store.lease_ttl_s);
+  options.store_healthy = [&store] { return store.Health().ok(); };
   log::Info("node " + options.node_id + ": run leases of " +
             std::to_string(config.store.lease_ttl_s) + " s");
   return std::shared_ptr<Ownership>(
@@ -268,7 +269,7 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
   llm_options.timeout = std::chrono::seconds(config.llm.timeout_s);
   LlmExecutor llm(std::move(llm_options));
   if (Status s = llm.CheckOptions(); !s.ok()) log::Warn("llm: " + s.message());
-  auto ownership = OpenOwnership(config);
+  auto ownership = OpenOwnership(config, **store);
   if (!ownership.ok()) {
     join();
     return Fail("cannot open the run leases", ownership.status());

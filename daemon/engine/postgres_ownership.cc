@@ -33,6 +33,7 @@ std::optional<std::uint64_t> PostgresOwnership::Take(const std::string& run_id,
     }
     if (cut_off_) return std::nullopt;
   }
+  if (!StoreHealthy()) return std::nullopt;
   const auto sent = std::chrono::steady_clock::now();
   auto token = head_version ? leases_->Claim(run_id, options_.node_id, options_.ttl, *head_version)
                             : leases_->Acquire(run_id, options_.node_id, options_.ttl);
@@ -122,6 +123,10 @@ void PostgresOwnership::CutOffForTesting(bool cut_off) {
   cut_off_ = cut_off;
 }
 
+bool PostgresOwnership::StoreHealthy() const {
+  return !options_.store_healthy || options_.store_healthy();
+}
+
 void PostgresOwnership::RenewLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -141,6 +146,12 @@ void PostgresOwnership::RenewOnce() {
     std::lock_guard lock(mu_);
     suspended = cut_off_;
     for (const auto& [run, lease] : held_) held.emplace_back(run, lease.token);
+  }
+  if (!suspended && !held.empty() && !StoreHealthy()) {
+    // Not renewed: the leases run out by this node's clock and other nodes take over.
+    std::fprintf(stderr, "forklined: warn: the store cannot append: %zu run lease(s) not renewed\n",
+                 held.size());
+    suspended = true;
   }
   const auto sent = std::chrono::steady_clock::now();
   std::optional<std::vector<std::string>> renewed;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,11 @@ namespace forkline {
 struct PostgresOwnershipOptions {
   std::string node_id;                   // unique per running node; required
   std::chrono::milliseconds ttl{10000};  // lease timeout. Default: 10 s
+  // Whether this node's store can append (EventStore::Health). While it cannot — e.g. its
+  // appends latched `unavailable` after a commit whose outcome could not be settled —
+  // the node neither renews nor takes leases, so its runs move to nodes that can drive
+  // them instead of staying stuck under a lease it keeps renewing. Null: always.
+  std::function<bool()> store_healthy;
 };
 
 class PostgresOwnership final : public Ownership {
@@ -57,6 +63,7 @@ class PostgresOwnership final : public Ownership {
                                     std::optional<std::uint64_t> head_version);
   void RenewLoop();
   void RenewOnce();
+  bool StoreHealthy() const;
   std::chrono::milliseconds Margin() const { return options_.ttl / 5; }
 
   const std::unique_ptr<PostgresLeases> leases_;

@@ -6,6 +6,8 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
+#include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -26,7 +28,8 @@ constexpr milliseconds kTtl{1500};  // renewals every 500 ms, given up after 120
 
 // One forklined node in the process: its own store object, leases and engine.
 struct Node {
-  Node(const PostgresStoreOptions& options, const std::string& node_id) {
+  Node(const PostgresStoreOptions& options, const std::string& node_id,
+       std::function<bool()> store_healthy = nullptr) {
     PostgresStoreOptions o = options;
     o.deliver_all_nodes = true;
     auto s = OpenPostgresEventStore(o);
@@ -35,7 +38,7 @@ struct Node {
     auto l = OpenPostgresLeases(o);
     if (!l.ok()) throw std::runtime_error(l.status().ToString());
     ownership = std::make_shared<PostgresOwnership>(std::move(l).value(),
-                                                    PostgresOwnershipOptions{node_id, kTtl});
+                                                    PostgresOwnershipOptions{node_id, kTtl, std::move(store_healthy)});
     io = std::make_unique<boost::asio::thread_pool>(2);
     EngineOptions eo;
     eo.retry_backoff = milliseconds(1);
@@ -180,6 +183,29 @@ TEST(PostgresOwnership, ANodeCutOffStopsAndAnotherTakesItsRunOver) {
   stale.events.push_back({"run.paused", "2026-01-01T00:00:00.000Z", "", "", "{\"abort_step\":false}"});
   EXPECT_EQ(a.store->Append(stale).status().code(), Code::kUnavailable);
   EXPECT_EQ(b.Get(run).at("version").to_number<std::uint64_t>(), stale.expected_version);
+}
+
+// A node whose store cannot append (its appends latched `unavailable`) but which still
+// reaches the lease table must not keep its runs: it stops renewing and taking leases, so
+// another node finishes them. Before, it renewed the lease for good and the run stayed.
+TEST(PostgresOwnership, ANodeWhoseStoreCannotAppendLetsItsRunsGo) {
+  const PostgresStoreOptions options = FreshPgOptions();
+  auto healthy = std::make_shared<std::atomic<bool>>(true);
+  Node a(options, "a", [healthy] { return healthy->load(); });
+  auto created = a.Call("run.create", {{"kind", "three"}, {"input", json::object{}}, {"autorun", true}});
+  ASSERT_OK(created);
+  const std::string run(created->at("run").at("id").as_string());
+  a.WaitFor(run, [](const json::object& r) { return StepStatus(r, 1) == "running"; });
+  Node b(options, "b");
+  b.fake.Release();
+
+  healthy->store(false);
+  b.WaitFor(run, [](const json::object& r) { return r.at("status").as_string() == "completed"; });
+  EXPECT_FALSE(a.ownership->Held(run).has_value());
+  EXPECT_FALSE(a.ownership->Acquire(run).has_value());  // nor takes it back
+  auto lease = Leases(options)->Get(run);
+  ASSERT_OK(lease);
+  EXPECT_GE(lease->token, 2u);
 }
 
 TEST(PostgresOwnership, CommandsOnEitherNodeAreDecidedAgainAfterALostRace) {
