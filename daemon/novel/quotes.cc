@@ -116,8 +116,8 @@ QuoteStyle DetectQuoteStyle(std::string_view text) {
   return census.Style();
 }
 
-std::vector<Segment> SplitQuotes(std::string_view s, QuoteStyle style) {
-  std::vector<Segment> out;
+std::vector<QuoteSegment> SplitQuotes(std::string_view s, QuoteStyle style) {
+  std::vector<QuoteSegment> out;
   out.reserve(4);  // narration, speech, attribution, speech: most paragraphs fit
   std::size_t cursor = 0;
   auto narration_to = [&](std::size_t end) {

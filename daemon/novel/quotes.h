@@ -31,15 +31,18 @@ QuoteStyle DetectQuoteStyle(std::string_view text);
 
 // Consecutive, non-overlapping pieces of a paragraph, in order. For speech, [begin, end)
 // excludes the quote marks; a speech left open at the end of the paragraph (a speech
-// that goes on in the next paragraph) has `open` set.
-struct Segment {
+// that goes on in the next paragraph) has `open` set. (Named apart from eventstore's
+// `Segment`: two classes of one name in one namespace are an ODR violation — the
+// linker kept one `std::vector<Segment>` instantiation for both layouts, and the
+// sanitizer build's forklined double-freed in ResolveSegments.)
+struct QuoteSegment {
   bool speech = false;
   bool open = false;
   std::size_t begin = 0;
   std::size_t end = 0;
 };
 
-std::vector<Segment> SplitQuotes(std::string_view paragraph, QuoteStyle style);
+std::vector<QuoteSegment> SplitQuotes(std::string_view paragraph, QuoteStyle style);
 
 // True when `paragraph` starts with a quote mark of `style` (after spaces).
 bool StartsWithQuote(std::string_view paragraph, QuoteStyle style);

@@ -156,12 +156,12 @@ void SpeakerTracker::Remember(const std::string& cue, const std::string& address
 ParagraphReading ReadParagraph(std::string_view p, QuoteStyle style) {
   ParagraphReading r;
   r.segments = SplitQuotes(p, style);
-  const std::vector<Segment>& segs = r.segments;
+  const std::vector<QuoteSegment>& segs = r.segments;
   while (r.first_speech < segs.size() && !segs[r.first_speech].speech)
     ++r.first_speech;
   r.attribution_segment = segs.size();
   if (!r.HasSpeech()) return r;
-  auto piece = [&](const Segment& s) { return p.substr(s.begin, s.end - s.begin); };
+  auto piece = [&](const QuoteSegment& s) { return p.substr(s.begin, s.end - s.begin); };
   Attribution& a = r.attribution;
   for (std::size_t i = r.first_speech + 1; i < segs.size() && !a.found; ++i) {
     if (!segs[i].speech && segs[i - 1].speech) {
@@ -178,11 +178,11 @@ ParagraphReading ReadParagraph(std::string_view p, QuoteStyle style) {
 }
 
 void FillSpeechTexts(std::string_view p, const ParagraphReading& r, Speech& sp) {
-  const std::vector<Segment>& segs = r.segments;
+  const std::vector<QuoteSegment>& segs = r.segments;
   const Attribution& a = r.attribution;
   sp.thinking = a.thinking;
   sp.manner = a.manner;
-  auto piece = [&](const Segment& s) { return p.substr(s.begin, s.end - s.begin); };
+  auto piece = [&](const QuoteSegment& s) { return p.substr(s.begin, s.end - s.begin); };
   for (std::size_t i = 0; i < segs.size(); ++i) {
     if (segs[i].speech) {
       AppendSentence(sp.text, text::Trim(piece(segs[i])));
@@ -204,14 +204,14 @@ std::optional<Speech> SpeakerTracker::Read(std::string_view p) {
 
 std::optional<Speech> SpeakerTracker::Follow(std::string_view p, const ParagraphReading& r,
                                              Detail detail) {
-  const std::vector<Segment>& segs = r.segments;
+  const std::vector<QuoteSegment>& segs = r.segments;
   const std::size_t first = r.first_speech;
   if (!r.HasSpeech()) {
     NoteMentions(p);
     last_open_ = false;
     return std::nullopt;
   }
-  auto piece = [&](const Segment& s) { return p.substr(s.begin, s.end - s.begin); };
+  auto piece = [&](const QuoteSegment& s) { return p.substr(s.begin, s.end - s.begin); };
   const std::string_view lead = first > 0 ? piece(segs[first - 1]) : std::string_view();
   const Attribution& a = r.attribution;
   const std::size_t a_seg = r.attribution_segment;

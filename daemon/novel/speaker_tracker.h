@@ -44,7 +44,7 @@ struct Speech {
 // the attribution in the narration around them. A pure function of the paragraph, so a
 // walk that reads the same text twice (the characters step) computes it once.
 struct ParagraphReading {
-  std::vector<Segment> segments;
+  std::vector<QuoteSegment> segments;
   std::size_t first_speech = 0;         // index into segments; segments.size() for narration
   Attribution attribution;              // found == false when the narration names nobody
   std::size_t attribution_segment = 0;  // the segment holding it; segments.size() when none

@@ -11,7 +11,7 @@ namespace {
 
 std::vector<std::string> SpeechTexts(std::string_view p, QuoteStyle style) {
   std::vector<std::string> out;
-  for (const Segment& s : SplitQuotes(p, style)) {
+  for (const QuoteSegment& s : SplitQuotes(p, style)) {
     if (s.speech) out.emplace_back(p.substr(s.begin, s.end - s.begin));
   }
   return out;
