@@ -102,10 +102,10 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-HttpResponse HttpRequest(int port, const std::string& method, const std::string& target,
-                         const std::string& body, const std::string& extra_headers,
-                         std::chrono::milliseconds timeout) {
-  HttpResponse response;
+RawHttpResponse HttpRequest(int port, const std::string& method, const std::string& target,
+                            const std::string& body, const std::string& extra_headers,
+                            std::chrono::milliseconds timeout) {
+  RawHttpResponse response;
   const int fd = ConnectLoopback(port, timeout);
   if (fd < 0) return response;
   std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +

@@ -35,14 +35,16 @@ struct TestDaemonOptions {
 };
 
 // One HTTP/1.1 exchange (Connection: close) over a fresh loopback connection.
-struct HttpResponse {
+// (Not `HttpResponse`: tests/http/test_client.h has one with other members, and two classes
+// of one name in one namespace are an ODR violation once linked together.)
+struct RawHttpResponse {
   int status = 0;  // 0 when no response could be read
   std::string headers;
   std::string body;
 };
-HttpResponse HttpRequest(int port, const std::string& method, const std::string& target,
-                         const std::string& body = "", const std::string& extra_headers = "",
-                         std::chrono::milliseconds timeout = std::chrono::seconds(30));
+RawHttpResponse HttpRequest(int port, const std::string& method, const std::string& target,
+                            const std::string& body = "", const std::string& extra_headers = "",
+                            std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // Returns a TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
