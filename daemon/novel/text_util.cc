@@ -57,21 +57,25 @@ struct ByteMasks {
   unsigned alnum;
 };
 
-ByteMasks Classify16(const char* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i space = _mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
-  // Bytes >= 0x80 are negative as signed bytes, so they fail both range tests here and
-  // count through their sign bit (movemask) instead.
+// The bytes of `v` that are ASCII letters or digits, or >= 0x80 (counted as letters: they
+// are negative as signed bytes, so they fail both range tests and count through their
+// sign bit, which movemask reads), as a 16-bit mask.
+unsigned AlnumMask16(__m128i v) {
   const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
   const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
                                        _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
   const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
                                       _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-  const unsigned alnum = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit))) |
-                         static_cast<unsigned>(_mm_movemask_epi8(v));
-  return {static_cast<unsigned>(_mm_movemask_epi8(space)), alnum};
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit))) |
+         static_cast<unsigned>(_mm_movemask_epi8(v));
+}
+
+ByteMasks Classify16(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i space = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+  return {static_cast<unsigned>(_mm_movemask_epi8(space)), AlnumMask16(v)};
 }
 
 // Counts the words of `s` 64 bytes at a time, stopping soon after `limit` are found.
@@ -167,14 +171,7 @@ void WordScanner::Refill() {
   }
   for (unsigned k = 0; k < 4; ++k) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
-                                         _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
-    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                        _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-    // Bytes >= 0x80 count as letters: their sign bit is what movemask reads.
-    const unsigned a = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit))) |
-                       static_cast<unsigned>(_mm_movemask_epi8(v));
+    const unsigned a = AlnumMask16(v);
     const unsigned j = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
         _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(v, _mm_set1_epi8('-')))));
     alnum |= static_cast<std::uint64_t>(a & 0xffffu) << (16 * k);
