@@ -449,6 +449,12 @@ Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(const RocksDbStoreOpti
   for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEventsCf, kGlobalCf, kStreamsCf}) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
   }
+  // History reads (recovery, SSE history, rebuilds) mostly read recent events: those stay
+  // uncompressed in level 0; older levels use LZ4, which decompresses faster than the
+  // default snappy for the same size on disk. Blocks record their own compression type,
+  // so stores written with other settings read as before.
+  descriptors[1].options.compression_per_level = {rocksdb::kNoCompression,
+                                                  rocksdb::kLZ4Compression};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
