@@ -58,50 +58,45 @@ std::string BatchWriter::NewEventId() {  // a random (version 4) UUID
   return buf;
 }
 
-BatchWriter::Heads BatchWriter::LoadHeads(pqxx::transaction_base& txn,
-                                          const std::vector<const AppendRequest*>& requests,
-                                          std::uint64_t& last_position) {
+BatchWriter::BatchState BatchWriter::LockAndLoad(
+    pqxx::transaction_base& txn, const std::vector<const AppendRequest*>& requests) {
   std::unordered_set<std::string> ids;
+  std::vector<std::string> fenced;
   for (const AppendRequest* r : requests) {
     ids.insert(r->run_id);
     if (r->fork_from) ids.insert(r->fork_from->source_run_id);
+    if (r->fence != 0) fenced.push_back(txn.quote(r->run_id));
   }
   std::vector<std::string> quoted;
   for (const std::string& id : ids)
     quoted.push_back(txn.quote(id));
-  // One round trip: the row whose run_id is NULL carries the last position.
-  const auto rows = txn.exec(std::string("SELECT ") + kStreamColumns +
-                             " FROM streams WHERE run_id IN (" + Join(quoted) +
-                             ")"
-                             " UNION ALL SELECT NULL, coalesce(max(position), 0), NULL, NULL, NULL"
-                             " FROM events");
-  Heads heads;
-  for (const auto& row : rows) {
-    if (row[0].is_null()) {
-      last_position = row[1].as<std::uint64_t>();
-      continue;
+  // One round trip. The last column says what a row is: 's' a stream head (the columns
+  // DecodeStream reads), 'p' the last position, 'l' a lease token. Each statement reads
+  // after the lock is ours (read committed: a snapshot per statement), so an acquire that
+  // commits after this read bumps the token after our commit, and a takeover never
+  // overlaps an append it did not see.
+  std::string sql = "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kPositionLockSpace) +
+                    ", hashtext(" + txn.quote(options_.schema) + ")); SELECT " +
+                    kStreamColumns + ", 's' FROM streams WHERE run_id IN (" + Join(quoted) +
+                    ") UNION ALL SELECT NULL, coalesce(max(position), 0), NULL, NULL, NULL, 'p'"
+                    " FROM events";
+  if (!fenced.empty()) {
+    sql += " UNION ALL SELECT run_id, token, NULL, NULL, NULL, 'l' FROM leases WHERE run_id IN (" +
+           Join(fenced) + ")";
+  }
+  BatchState state;
+  for (const auto& row : txn.exec(sql)) {
+    const char kind = row[5].c_str()[0];
+    if (kind == 'p') {
+      state.last_position = row[1].as<std::uint64_t>();
+    } else if (kind == 'l') {
+      state.tokens[row[0].as<std::string>()] = row[1].as<std::uint64_t>();
+    } else {
+      StreamInfo info = DecodeStream(row);
+      state.heads[info.run_id] = std::move(info);
     }
-    StreamInfo info = DecodeStream(row);
-    heads[info.run_id] = std::move(info);
   }
-  return heads;
-}
-
-std::unordered_map<std::string, std::uint64_t> BatchWriter::LoadLeaseTokens(
-    pqxx::transaction_base& txn, const std::vector<const AppendRequest*>& requests) {
-  std::vector<std::string> quoted;
-  for (const AppendRequest* r : requests) {
-    if (r->fence != 0) quoted.push_back(txn.quote(r->run_id));
-  }
-  std::unordered_map<std::string, std::uint64_t> tokens;
-  if (quoted.empty()) return tokens;  // no extra round trip for unfenced batches
-  // Read under the position lock: an acquire that commits after this read bumps the
-  // token after our commit, so a takeover never overlaps an append it did not see.
-  for (const auto& row :
-       txn.exec("SELECT run_id, token FROM leases WHERE run_id IN (" + Join(quoted) + ")")) {
-    tokens[row[0].as<std::string>()] = row[1].as<std::uint64_t>();
-  }
-  return tokens;
+  return state;
 }
 
 Status BatchWriter::CheckFence(const AppendRequest& request,
@@ -203,9 +198,10 @@ BatchWriter::Planned BatchWriter::PlanBatch(pqxx::transaction_base& txn,
                                             const std::vector<const AppendRequest*>& requests,
                                             BatchOutcome& out) {
   Planned p;
-  std::uint64_t position = 0;
-  Heads heads = LoadHeads(txn, requests, position);
-  const auto tokens = LoadLeaseTokens(txn, requests);
+  BatchState state = LockAndLoad(txn, requests);
+  Heads& heads = state.heads;
+  std::uint64_t position = state.last_position;
+  const auto& tokens = state.tokens;
   std::unordered_map<std::string, StreamInfo> changed;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const AppendRequest& req = *requests[i];
@@ -275,11 +271,9 @@ BatchOutcome BatchWriter::Attempt(const std::vector<const AppendRequest*>& reque
   bool commit_sent = false;
   std::string doubt;  // why the outcome is in doubt; empty when it is not
   try {
-    // The transaction is ours, not libpqxx's, so that a batch costs three round trips:
-    // BEGIN + lock; heads + last position; the inserts + NOTIFY + COMMIT.
+    // The transaction is ours, not libpqxx's, so that a batch costs two round trips:
+    // BEGIN + lock + heads, last position and lease tokens; the inserts + NOTIFY + COMMIT.
     pqxx::nontransaction txn(*conn_);
-    txn.exec("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kPositionLockSpace) +
-             ", hashtext(" + txn.quote(options_.schema) + "))");
     p = PlanBatch(txn, requests, out);
     if (p.accepted.empty()) {
       txn.exec("ROLLBACK");

@@ -47,12 +47,15 @@ class BatchWriter {
   // out.committed) against the heads read in `txn`.
   Planned PlanBatch(pqxx::transaction_base& txn, const std::vector<const AppendRequest*>& requests,
                     BatchOutcome& out);
-  // The heads of every stream the requests name, and the last position.
-  Heads LoadHeads(pqxx::transaction_base& txn, const std::vector<const AppendRequest*>& requests,
-                  std::uint64_t& last_position);
-  // The lease tokens of the runs that fenced requests name (none: no query).
-  std::unordered_map<std::string, std::uint64_t> LoadLeaseTokens(
-      pqxx::transaction_base& txn, const std::vector<const AppendRequest*>& requests);
+  struct BatchState {
+    Heads heads;                 // of every stream the requests name
+    std::uint64_t last_position = 0;
+    std::unordered_map<std::string, std::uint64_t> tokens;  // of fenced requests' runs
+  };
+  // Begins the transaction, takes the position lock and reads the batch's state, all in
+  // one round trip.
+  BatchState LockAndLoad(pqxx::transaction_base& txn,
+                         const std::vector<const AppendRequest*>& requests);
   // kUnavailable when the request carries a fence that is not its run's lease token.
   static Status CheckFence(const AppendRequest& request,
                            const std::unordered_map<std::string, std::uint64_t>& tokens);
