@@ -252,6 +252,9 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
     pool.emplace_back([&http_io] { http_io.run(); });
   }
   auto join = [&] {
+    // The store's writer posts the engine's continuations to `io`: it stops first, while
+    // the pool still runs them, so that no callback reaches `io` once it is gone.
+    (*store)->Close();
     work.reset();
     http_work.reset();
     io.stop();

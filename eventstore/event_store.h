@@ -56,6 +56,11 @@ class EventStore {
   virtual void AppendAsync(AppendRequest request, AppendCallback done) = 0;
   // Blocking form of AppendAsync.
   Result<AppendResult> Append(AppendRequest request);
+  // Stops taking appends (later ones fail with kUnavailable), commits the ones already
+  // queued (their callbacks run) and returns once the writer thread has stopped, so that
+  // no callback runs after it: a daemon closes its store before it stops the threads its
+  // callbacks post to. Reads keep working. Idempotent; destruction closes too.
+  virtual void Close() = 0;
 
   // kNotFound when the stream does not exist.
   virtual Result<StreamInfo> GetStream(std::string_view run_id) = 0;

@@ -18,6 +18,7 @@ class MemoryEventStore final : public EventStore {
     // Appends, acknowledgements and listeners run one append at a time, so listeners
     // see position order. Recursive: a callback may append again.
     std::lock_guard append_lock(append_mu_);
+    if (closed_) return done(Status::Unavailable("the store is closing"));
     Status valid = ValidateAppend(request, max_event_bytes_);
     if (!valid.ok()) return done(std::move(valid));
     EventList stored;
@@ -81,6 +82,11 @@ class MemoryEventStore final : public EventStore {
   void Unsubscribe(std::uint64_t id) override { listeners_.Remove(id); }
 
   Status Health() override { return Status::Ok(); }
+  // Appends complete inside AppendAsync: once the lock is ours, none is under way.
+  void Close() override {
+    std::lock_guard lock(append_mu_);
+    closed_ = true;
+  }
   std::string_view Backend() const override { return "memory"; }
 
  private:
@@ -127,6 +133,7 @@ class MemoryEventStore final : public EventStore {
 
   const std::size_t max_event_bytes_;
   std::recursive_mutex append_mu_;
+  bool closed_ = false;  // guarded by append_mu_
   std::mutex mu_;  // guards everything below
   std::map<std::string, Stream, std::less<>> streams_;
   EventList global_;  // index = position - 1

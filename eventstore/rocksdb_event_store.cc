@@ -85,17 +85,21 @@ class RocksDbEventStore final : public EventStore {
   }
 
   ~RocksDbEventStore() override {
+    Close();
+    for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
+    db_->Close().PermitUncheckedError();
+  }
+  RocksDbEventStore(const RocksDbEventStore&) = delete;
+  RocksDbEventStore& operator=(const RocksDbEventStore&) = delete;
+
+  void Close() override {
     {
       std::lock_guard lock(queue_mu_);
       stopping_ = true;
     }
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
-    for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
-    db_->Close().PermitUncheckedError();
   }
-  RocksDbEventStore(const RocksDbEventStore&) = delete;
-  RocksDbEventStore& operator=(const RocksDbEventStore&) = delete;
 
   void AppendAsync(AppendRequest request, AppendCallback done) override {
     if (options_.read_only) return done(Status::Unavailable("the store is open read-only"));

@@ -70,13 +70,17 @@ class PostgresEventStore final : public EventStore {
   }
 
   ~PostgresEventStore() override {
+    Close();
+    feed_.reset();  // after the writer, which publishes through it
+  }
+
+  void Close() override {
     {
       std::lock_guard lock(queue_mu_);
       stopping_ = true;
     }
     queue_cv_.notify_all();
-    writer_thread_.join();
-    feed_.reset();  // after the writer, which publishes through it
+    if (writer_thread_.joinable()) writer_thread_.join();
   }
   PostgresEventStore(const PostgresEventStore&) = delete;
   PostgresEventStore& operator=(const PostgresEventStore&) = delete;

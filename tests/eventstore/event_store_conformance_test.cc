@@ -66,6 +66,26 @@ TEST_P(EventStoreConformance, ExpectedVersionMismatchIsConflict) {
   EXPECT_EQ(Versions("a"), (std::vector<std::uint64_t>{1}));
 }
 
+TEST_P(EventStoreConformance, CloseCommitsWhatIsQueuedAndRefusesLaterAppends) {
+  constexpr int kQueued = 50;
+  std::atomic<int> called{0}, ok{0};
+  for (int i = 0; i < kQueued; ++i) {
+    store_->AppendAsync(Req("q" + std::to_string(i), 0, {Ev("x")}),
+                        [&](Result<AppendResult> r) {
+                          if (r.ok()) ++ok;
+                          ++called;
+                        });
+  }
+  store_->Close();
+  // Every callback has run by the time Close returns, and none runs after.
+  EXPECT_EQ(called.load(), kQueued);
+  EXPECT_EQ(ok.load(), kQueued);
+  EXPECT_EQ(store_->Append(Req("later", 0, {Ev("x")})).status().code(), Code::kUnavailable);
+  EXPECT_EQ(Versions("q49"), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(store_->GetStream("later").status().code(), Code::kNotFound);
+  store_->Close();  // idempotent
+}
+
 TEST_P(EventStoreConformance, ConcurrentAppendersNeverShareAVersion) {
   ASSERT_OK(store_->Append(Req("hot", 0, {Ev("start")})));
   std::atomic<int> ok{0}, conflicts{0};
