@@ -9,10 +9,11 @@ namespace forkline {
 namespace json = boost::json;
 
 namespace {
-json::value OrNull(const std::string& s) { return s.empty() ? json::value() : json::value(s); }
-}  // namespace
 
-json::object StepToJson(const StepRecord& s, std::size_t max_output_bytes) {
+json::value OrNull(const std::string& s) { return s.empty() ? json::value() : json::value(s); }
+
+// A step record whose output is `output` (the record's own, or one from a full state).
+json::object StepJson(const StepRecord& s, const json::value& output, std::size_t max_output_bytes) {
   json::object o(11);
   o["index"] = s.index;
   o["name"] = s.name;
@@ -22,12 +23,12 @@ json::object StepToJson(const StepRecord& s, std::size_t max_output_bytes) {
   o["ended_at"] = OrNull(s.ended_at);
   o["duration_ms"] = s.duration_ms >= 0 ? json::value(s.duration_ms) : json::value();
   o["executor"] = s.executor;
-  const bool has_output = s.status == StepStatus::kCompleted && !s.output.is_null();
-  if (has_output && max_output_bytes > 0 && json::serialize(s.output).size() > max_output_bytes) {
+  const bool has_output = s.status == StepStatus::kCompleted && !output.is_null();
+  if (has_output && max_output_bytes > 0 && json::serialize(output).size() > max_output_bytes) {
     o["output"] = nullptr;
     o["output_truncated"] = true;
   } else {
-    o["output"] = has_output ? s.output : json::value();
+    o["output"] = has_output ? output : json::value();
   }
   if (s.status == StepStatus::kFailed) {
     o["error"] = json::object{{"code", s.error_code}, {"message", s.error_message}};
@@ -37,12 +38,8 @@ json::object StepToJson(const StepRecord& s, std::size_t max_output_bytes) {
   return o;
 }
 
-json::object BriefToJson(const RunBrief& b) {
-  return {{"status", Name(b.status)}, {"cursor", b.cursor}, {"autorun", b.autorun},
-          {"version", b.version}};
-}
-
-json::object RunToJson(const RunState& r, RunDetail detail) {
+// The run's own fields, then (kFull) the input and the steps with outputs from `payloads`.
+json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloads) {
   json::object o(14);
   o["id"] = r.id;
   o["kind"] = r.kind;
@@ -64,13 +61,44 @@ json::object RunToJson(const RunState& r, RunDetail detail) {
     o["error"] = json::object{{"code", r.last_error_code}, {"message", r.last_error_message}};
   }
   if (detail == RunDetail::kFull) {
-    o["input"] = r.input.get();
+    o["input"] = payloads.input.get();
     json::array steps;
     steps.reserve(r.steps.size());
-    for (const StepRecord& s : r.steps) steps.push_back(StepToJson(s));
+    for (std::size_t i = 0; i < r.steps.size(); ++i) {
+      // An output is the one of the event that holds it (PayloadsCover).
+      const StepRecord& s = r.steps[i];
+      const bool from_payloads = &payloads != &r && s.output_version != 0;
+      steps.push_back(StepJson(s, from_payloads ? payloads.steps[i].output : s.output, 0));
+    }
     o["steps"] = std::move(steps);
   }
   return o;
+}
+
+}  // namespace
+
+json::object StepToJson(const StepRecord& s, std::size_t max_output_bytes) {
+  return StepJson(s, s.output, max_output_bytes);
+}
+
+json::object BriefToJson(const RunBrief& b) {
+  return {{"status", Name(b.status)}, {"cursor", b.cursor}, {"autorun", b.autorun},
+          {"version", b.version}};
+}
+
+json::object RunToJson(const RunState& r, RunDetail detail) { return RunJson(r, detail, r); }
+
+bool PayloadsCover(const RunState& run, const RunState& full) {
+  if (run.id != full.id) return false;
+  for (std::size_t i = 0; i < run.steps.size(); ++i) {
+    const std::uint64_t v = run.steps[i].output_version;
+    if (v != 0 && (i >= full.steps.size() || full.steps[i].output_version != v)) return false;
+  }
+  return true;
+}
+
+json::object RunToJson(const RunState& run, const RunState& payloads) {
+  return RunJson(run, RunDetail::kFull, payloads);
 }
 
 json::parse_options StoredJsonOptions() {
@@ -92,9 +120,15 @@ json::object EventToJson(const Event& event) {
 std::string EventWireLine(const Event& event, const RunBrief& after) {
   std::string line = CanonicalJson(event, CanonicalForm::kFull);
   line.pop_back();  // the closing brace
-  line += ",\"run\":";
-  line += json::serialize(BriefToJson(after));
-  line += '}';
+  // serialize(BriefToJson(after)), written directly: the status names are bare words.
+  line += ",\"run\":{\"status\":\"";
+  line += Name(after.status);
+  line += "\",\"cursor\":";
+  line += std::to_string(after.cursor);
+  line += after.autorun ? ",\"autorun\":true" : ",\"autorun\":false";
+  line += ",\"version\":";
+  line += std::to_string(after.version);
+  line += "}}";
   return line;
 }
 

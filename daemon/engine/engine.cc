@@ -215,14 +215,10 @@ void Engine::Unsubscribe(std::uint64_t id) { feed_listeners_.Remove(id); }
 namespace {
 
 // Gives `compact` the input and step outputs of `full` (an older or newer full state of
-// the same run) when `full` holds every output `compact` names: an output is identified
-// by the version of the event that holds it. False, `compact` unchanged, otherwise.
+// the same run) when `full` holds every output `compact` names. False, `compact`
+// unchanged, otherwise.
 bool AddPayloads(RunState& compact, const RunState& full) {
-  if (compact.id != full.id) return false;
-  for (std::size_t i = 0; i < compact.steps.size(); ++i) {
-    const std::uint64_t v = compact.steps[i].output_version;
-    if (v != 0 && (i >= full.steps.size() || full.steps[i].output_version != v)) return false;
-  }
+  if (!PayloadsCover(compact, full)) return false;
   compact.input = full.input;
   for (std::size_t i = 0; i < compact.steps.size(); ++i) {
     if (compact.steps[i].output_version != 0) compact.steps[i].output = full.steps[i].output;
@@ -273,6 +269,16 @@ Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_
 
 json::object Engine::RunReply(const Entry& entry, RunDetail detail) {
   if (detail == RunDetail::kFull) {
+    {
+      // No step completed since the full state was cached (the common case for control
+      // commands): rendered from the compact state and the cached payloads, neither
+      // copied. An ended run goes through FullState, which drops the cache.
+      std::lock_guard lock(entry->mu);
+      const std::shared_ptr<const RunState>& cached = entry->full_cache;
+      if (cached && !IsTerminal(entry->state.status) && PayloadsCover(entry->state, *cached)) {
+        return {{"run", RunToJson(entry->state, *cached)}};
+      }
+    }
     auto full = FullState(entry->id);
     if (full.ok()) return {{"run", RunToJson(*full, RunDetail::kFull)}};
   }

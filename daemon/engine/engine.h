@@ -4,7 +4,9 @@
 // a StepPool), drives autorun, recovers after a crash, and feeds live subscribers.
 //
 // Threads: Handle may be called from any thread; work runs on `io` (a thread pool the
-// daemon owns) and on the StepPool. Each run has a SerialQueue: its commands are decided
+// daemon owns) and on the StepPool — but with one node a control command (pause, resume,
+// autorun, cancel, retry) for an idle run is decided and handed to the store on the
+// thread that calls Handle, which may also get its reply there when it is refused. Each run has a SerialQueue: its commands are decided
 // one at a time, each after the previous one's events are durable.
 
 #include <atomic>
@@ -83,8 +85,9 @@ class Engine final : public CommandHandler, public EventFeed {
   friend class EngineTestPeer;
   using Entry = std::shared_ptr<RunEntry>;
 
-  // engine_commands.cc: dispatch and the read-only commands.
-  void Dispatch(CommandRequest request, ReplyFn reply);
+  // engine_commands.cc: dispatch and the read-only commands. `held`: the `done` of the
+  // run's SerialQueue task this runs in (Handle), null when it runs on its own.
+  void Dispatch(CommandRequest request, ReplyFn reply, SerialQueue::Done held);
   // The known run an argument `run_id` names, or null.
   Entry RunNamedBy(const boost::json::object& args) const;
   CommandReply DoGet(const boost::json::object& args);
@@ -98,8 +101,11 @@ class Engine final : public CommandHandler, public EventFeed {
   void DoCreate(const CommandRequest& req, const EventMeta& meta, ReplyFn reply);
   void DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn reply, int attempt = 0);
   // pause, resume, autorun, cancel, retry: decide against the state, append, answer {run}.
-  // `attempt` counts re-decisions after another node's append won the race.
-  void DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn reply, int attempt = 0);
+  // `attempt` counts re-decisions after another node's append won the race. `held`: the
+  // `done` of the run's SerialQueue task the caller runs in; the decision is made in that
+  // task (and calls it) rather than in a task of its own.
+  void DoControl(CommandRequest req, EventMeta meta, ReplyFn reply, int attempt = 0,
+                 SerialQueue::Done held = nullptr);
 
   // engine_steps.cc: stepping, step execution, retries, autorun.
   void DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn reply, int attempt = 0);

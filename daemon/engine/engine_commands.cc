@@ -1,6 +1,8 @@
 // Command intake and the read-only commands.
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
+#include <string_view>
+#include <utility>
 
 #include "daemon/engine/args.h"
 #include "daemon/engine/clock.h"
@@ -10,21 +12,36 @@
 namespace forkline {
 namespace json = boost::json;
 
+namespace {
+
+// The commands that only decide against a run's state and append (DoControl).
+bool IsControlCommand(std::string_view cmd) {
+  return cmd == "run.pause" || cmd == "run.resume" || cmd == "run.autorun" ||
+         cmd == "run.cancel" || cmd == "run.retry";
+}
+
+}  // namespace
+
 void Engine::Handle(CommandRequest request, ReplyFn reply) {
   // A command that changes a known run passes through the run's queue on its way to the
   // decision, so commands for one run are decided in the order they arrived (a client
-  // may send run.pause and run.resume back to back without waiting); the decision
-  // queues its own task behind those that arrived before it. Others go to the pool.
+  // may send run.pause and run.resume back to back without waiting). A control command
+  // is decided in that very task; the others queue their own task behind it. Others go
+  // to the pool.
   if (Entry entry = IsMutatingCommand(request.cmd) ? RunNamedBy(request.args) : nullptr) {
-    entry->queue->Post([this, request = std::move(request),
-                        reply = std::move(reply)](SerialQueue::Done done) mutable {
-      Dispatch(std::move(request), std::move(reply));
-      done();
-    });
-    return;
+    // With one node a control command waits for nothing but its append (no lease, no
+    // shared log to consult): when the run's queue is idle it is decided right here on
+    // the calling thread (the ZeroMQ socket thread), one hand-off to the pool fewer.
+    const bool here = IsControlCommand(request.cmd) && !ownership_->Shared();
+    SerialQueue::Task task = [this, request = std::move(request),
+                              reply = std::move(reply)](SerialQueue::Done done) mutable {
+      Dispatch(std::move(request), std::move(reply), std::move(done));
+    };
+    if (here) return entry->queue->RunOrPost(std::move(task));
+    return entry->queue->Post(std::move(task));
   }
   boost::asio::post(io_, [this, request = std::move(request), reply = std::move(reply)]() mutable {
-    Dispatch(std::move(request), std::move(reply));
+    Dispatch(std::move(request), std::move(reply), nullptr);
   });
 }
 
@@ -34,7 +51,9 @@ Engine::Entry Engine::RunNamedBy(const json::object& args) const {
   return runs_.Find(it->value().get_string());
 }
 
-void Engine::Dispatch(CommandRequest req, ReplyFn reply) {
+void Engine::Dispatch(CommandRequest req, ReplyFn reply, SerialQueue::Done held) {
+  // The run's queue is left on return unless DoControl takes it over below.
+  const SerialQueue::DoneOnExit release(held);
   const std::string& cmd = req.cmd;
   if (!IsMutatingCommand(cmd)) {
     CommandReply r = Status::BadRequest("unknown command '" + cmd + "'");
@@ -95,7 +114,7 @@ void Engine::Dispatch(CommandRequest req, ReplyFn reply) {
   if (cmd == "run.create") return DoCreate(req, meta, std::move(reply));
   if (cmd == "run.fork") return DoFork(req, meta, std::move(reply));
   if (cmd == "run.next") return DoNext(req, meta, std::move(reply));
-  DoControl(req, meta, std::move(reply));
+  DoControl(std::move(req), std::move(meta), std::move(reply), 0, std::exchange(held, nullptr));
 }
 
 CommandReply Engine::DoGet(const json::object& a) {

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <mutex>
 #include <random>
+#include <utility>
 
 #include "daemon/engine/args.h"
 #include "daemon/engine/engine.h"
@@ -132,8 +133,9 @@ void Engine::DoFork(const CommandRequest& req, const EventMeta& meta, ReplyFn re
   });
 }
 
-void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn reply,
-                       int attempt) {
+void Engine::DoControl(CommandRequest req, EventMeta meta, ReplyFn reply, int attempt,
+                       SerialQueue::Done held) {
+  const SerialQueue::DoneOnExit release(held);  // unless the decision takes it over
   const json::object& a = req.args;
   const std::string& cmd = req.cmd;
   Status known = cmd == "run.pause"     ? args::OnlyKnown(a, {"run_id", "abort_step", "expect_version"})
@@ -154,44 +156,65 @@ void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn
     if (AwaitRun(*id, attempt, [=, this] { DoControl(req, meta, reply, attempt + 1); })) return;
     return reply(Status::NotFound("run " + *id + " does not exist"));
   }
-  entry->queue->Post([=, this](SerialQueue::Done done) {
-    const RunState state = entry->Snapshot();
-    if (Status s = CheckExpected(a, state); !s.ok()) {
+  // The command, shared by the decision, its continuation and a re-decision: one copy.
+  struct Pending {
+    CommandRequest req;
+    EventMeta meta;
+    ReplyFn reply;
+    bool abort_step;
+    bool enabled;
+  };
+  auto c = std::make_shared<const Pending>(Pending{std::move(req), std::move(meta), std::move(reply),
+                                                   abort_step->value_or(false),
+                                                   enabled->value_or(false)});
+  auto again = [this, c, attempt] { DoControl(c->req, c->meta, c->reply, attempt + 1); };
+  auto decide = [this, entry, c, again, attempt](SerialQueue::Done done) {
+    const std::string& command = c->req.cmd;
+    Status unexpected;  // expect_version is not the run's version
+    std::uint64_t version = 0;
+    std::optional<std::uint32_t> in_flight;
+    Decision decision = [&]() -> Decision {
+      // Decided on the state in place, not on a copy: inside the run's queue no append
+      // of this node changes it meanwhile.
+      std::lock_guard lock(entry->mu);
+      const RunState& state = entry->state;
+      version = state.version;
+      in_flight = state.in_flight;
+      unexpected = CheckExpected(c->req.args, state);
+      if (!unexpected.ok()) return unexpected;
+      return command == "run.pause"     ? DecidePause(state, c->abort_step, c->meta)
+             : command == "run.resume"  ? DecideResume(state, c->meta)
+             : command == "run.autorun" ? DecideAutorun(state, c->enabled, c->meta)
+             : command == "run.cancel"  ? DecideCancel(state, c->meta)
+                                        : DecideRetry(state, c->meta);
+    }();
+    if (!unexpected.ok()) {
       // This node's view may lag the shared log (another node appended a moment ago).
-      if (Behind(entry, state.version) &&
-          RetryLater(s, attempt, [=, this] { DoControl(req, meta, reply, attempt + 1); })) {
-        return done();
-      }
-      reply(s);
+      if (Behind(entry, version) && RetryLater(unexpected, attempt, again)) return done();
+      c->reply(unexpected);
       return done();
     }
-    Decision decision = cmd == "run.pause"     ? DecidePause(state, abort_step->value_or(false), meta)
-                        : cmd == "run.resume"  ? DecideResume(state, meta)
-                        : cmd == "run.autorun" ? DecideAutorun(state, **enabled, meta)
-                        : cmd == "run.cancel"  ? DecideCancel(state, meta)
-                                               : DecideRetry(state, meta);
     if (!decision.ok()) {
-      reply(decision.status());
+      c->reply(decision.status());
       return done();
     }
     // Nothing to append, so no store checks expect_version: with several nodes the
     // shared log must still end where this node's view does.
-    if (decision->empty() && a.contains("expect_version") && Behind(entry, state.version)) {
-      reply(Status::Conflict("run " + state.id + " has moved past version " +
-                             std::to_string(state.version) + " (expected)"));
+    if (decision->empty() && c->req.args.contains("expect_version") && Behind(entry, version)) {
+      c->reply(Status::Conflict("run " + entry->id + " has moved past version " +
+                                std::to_string(version) + " (expected)"));
       return done();
     }
     bool aborts = false;
     for (const NewEvent& e : *decision) aborts |= e.type == events::kStepAborted;
-    const std::optional<std::uint32_t> in_flight = state.in_flight;  // not the whole state
-    AppendToRun(entry, std::move(decision).value(), [=, this](Status s) {
+    AppendToRun(entry, std::move(decision).value(),
+                [this, entry, c, again, attempt, aborts, in_flight, done = std::move(done)](Status s) {
       // Another node appended first: decide again on its events (not with expect_version).
-      if (!s.ok() && !a.contains("expect_version") &&
-          RetryLater(s, attempt, [=, this] { DoControl(req, meta, reply, attempt + 1); })) {
+      if (!s.ok() && !c->req.args.contains("expect_version") && RetryLater(s, attempt, again)) {
         return done();
       }
       if (!s.ok()) {
-        reply(s);
+        c->reply(s);
         return done();
       }
       if (aborts && in_flight) {
@@ -201,11 +224,13 @@ void Engine::DoControl(const CommandRequest& req, const EventMeta& meta, ReplyFn
         }
         AnswerNextWaiter(entry, *in_flight);
       }
-      reply(RunReply(entry));
+      c->reply(RunReply(entry));
       MaybeAdvance(entry, 0, /*claim=*/true);
       done();
     });
-  });
+  };
+  if (held) return decide(std::exchange(held, nullptr));
+  entry->queue->Post(std::move(decide));
 }
 
 }  // namespace forkline

@@ -347,12 +347,15 @@ void Engine::AnswerNextWaiter(const Entry& entry, std::uint32_t index) {
 }
 
 void Engine::MaybeAdvance(const Entry& entry, int attempt, bool claim) {
-  const RunState state = entry->Snapshot();
-  const bool movable = state.status == RunStatus::kQueued || state.status == RunStatus::kRunning;
   if (!accepting_) return;
-  // A lease no longer needed is kept for now (the next run.next needs it again at once);
-  // the periodic Scan gives it up once it has been idle for a whole scan interval.
-  if (!state.autorun || !movable || state.in_flight || state.cursor >= state.total_steps()) return;
+  {
+    std::lock_guard lock(entry->mu);  // a look at a few fields: no copy of the state
+    const RunState& state = entry->state;
+    const bool movable = state.status == RunStatus::kQueued || state.status == RunStatus::kRunning;
+    // A lease no longer needed is kept for now (the next run.next needs it again at
+    // once); the periodic Scan gives it up once it has been idle for a whole scan interval.
+    if (!state.autorun || !movable || state.in_flight || state.cursor >= state.total_steps()) return;
+  }
   entry->queue->Post([this, entry, attempt, claim](SerialQueue::Done done) {
     const RunState now = entry->Snapshot();
     auto decision = DecideNext(now, /*by_autorun=*/true, {NowString(), "", ""});

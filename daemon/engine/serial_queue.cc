@@ -14,6 +14,18 @@ void SerialQueue::Post(Task task) {
   boost::asio::post(executor_, [self = shared_from_this()] { self->RunNext(); });
 }
 
+void SerialQueue::RunOrPost(Task task) {
+  {
+    std::lock_guard lock(mu_);
+    if (busy_) {
+      tasks_.push_back(std::move(task));
+      return;
+    }
+    busy_ = true;
+  }
+  task(MakeDone());
+}
+
 void SerialQueue::RunNext() {
   Task task;
   {
@@ -25,7 +37,11 @@ void SerialQueue::RunNext() {
     task = std::move(tasks_.front());
     tasks_.pop_front();
   }
-  task([self = shared_from_this()] {
+  task(MakeDone());
+}
+
+SerialQueue::Done SerialQueue::MakeDone() {
+  return [self = shared_from_this()] {
     {
       // Nothing waits (the common case): go idle here rather than post a RunNext that
       // would find the queue empty. A Post that comes after this sees busy_ false.
@@ -36,7 +52,7 @@ void SerialQueue::RunNext() {
       }
     }
     boost::asio::post(self->executor_, [self] { self->RunNext(); });
-  });
+  };
 }
 
 }  // namespace forkline

@@ -22,12 +22,17 @@ ReplyQueue::~ReplyQueue() {
 }
 
 bool ReplyQueue::Push(OutgoingReply reply) {
+  bool first = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return false;
+    first = queue_.empty();
     queue_.push_back(std::move(reply));
   }
-  Wake();
+  // Only the first reply of a non-empty spell signals: TakeAll reads the eventfd before
+  // it empties the queue, so the signal of the spell is still pending (or the reading
+  // TakeAll takes this reply too) whenever a later one finds the queue non-empty.
+  if (first) Wake();
   return true;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Hands replies made on any thread to the one thread that owns the ROUTER socket.
-// Push() appends under a mutex and signals an eventfd; the socket thread polls that fd
-// beside the ROUTER (zmq_poll accepts plain fds) and drains everything with TakeAll().
+// Push() appends under a mutex and signals an eventfd when the queue was empty; the
+// socket thread polls that fd beside the ROUTER (zmq_poll accepts plain fds) and drains
+// everything with TakeAll().
 //
 // Thread safety: every method may be called from any thread. The queue is shared
 // (std::shared_ptr) by the server and every outstanding ReplyFn, so a reply that
