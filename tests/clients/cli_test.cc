@@ -94,8 +94,6 @@ class CliServerTest : public ::testing::Test {
     ZmqOptions options;
     options.bind = "tcp://127.0.0.1:0";
     options.log = [](std::string_view, std::string_view) {};
-    server_ = std::make_unique<ZmqServer>(options, handler_);
-    ASSERT_OK(server_->Start());
     const json::value run = json::parse(R"({"id":"r_1","kind":"novel_to_script","title":"Alice",
       "status":"running","cursor":1,"total_steps":2,"autorun":false,"version":4,
       "created_at":"2024-01-01T00:00:00.000Z","updated_at":"2024-01-01T00:00:01.000Z",
@@ -106,6 +104,9 @@ class CliServerTest : public ::testing::Test {
     handler_.results["run.get"] = {{"run", run}};
     handler_.results["run.create"] = {{"run", run}};
     handler_.results["run.list"] = {{"runs", json::array{run}}, {"next", nullptr}};
+    // The server's thread reads the table: it is filled before the thread starts.
+    server_ = std::make_unique<ZmqServer>(options, handler_);
+    ASSERT_OK(server_->Start());
   }
   Outcome Run(std::vector<std::string> args) {
     args.insert(args.begin(), {"--connect", server_->endpoint(), "--timeout", "10"});

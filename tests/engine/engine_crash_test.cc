@@ -134,16 +134,20 @@ void SettleAndCheck(EventStore& store) {
     cv.notify_all();
   });
   // Stops the engine however this function returns.
+  // The store goes on after this function, the pool does not: the store's writer, which
+  // posts to the pool, is closed first.
   struct Stop {
     Engine& engine;
+    EventStore& store;
     boost::asio::thread_pool& io;
     std::uint64_t feed;
     ~Stop() {
       engine.Unsubscribe(feed);
       engine.Shutdown(std::chrono::milliseconds(0));
+      store.Close();
       io.join();
     }
-  } stop{engine, *io, feed};
+  } stop{engine, store, *io, feed};
   ASSERT_OK(engine.Start());
   const std::vector<RunState> at_start = EngineTestPeer::Snapshots(engine);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

@@ -97,6 +97,8 @@ void EngineTest::SetUp() {
 void EngineTest::TearDown() {
   fake_.Release();
   StopEngine();
+  if (store_) store_->Close();
+  stopped_pools_.clear();
 }
 
 void EngineTest::StartEngine(std::vector<WorkflowDefinition> extra) {
@@ -123,7 +125,7 @@ void EngineTest::StopEngine() {
   engine_->Shutdown(std::chrono::milliseconds(0));
   io_->join();
   engine_.reset();
-  io_.reset();
+  stopped_pools_.push_back(std::move(io_));
 }
 
 Result<json::object> EngineTest::Call(const std::string& cmd, json::object args, const std::string& key) {

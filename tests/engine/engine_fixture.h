@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <vector>
 
 #include "daemon/engine/engine.h"
 #include "eventstore/memory_event_store.h"
@@ -75,6 +76,10 @@ class EngineTest : public ::testing::Test {
   FakeExecutor fake_;                             // the executor named "fake"
   std::map<std::string, Executor*> executors_;    // more executors by name, set before StartEngine
   std::unique_ptr<boost::asio::thread_pool> io_;
+  // Pools of engines stopped earlier in the test: the store (kept across a restart) may
+  // still post an old engine's continuations to them, so they go only after the store
+  // is closed (TearDown).
+  std::vector<std::unique_ptr<boost::asio::thread_pool>> stopped_pools_;
   std::unique_ptr<Engine> engine_;
   std::uint64_t feed_id_ = 0;
   std::mutex feed_mu_;

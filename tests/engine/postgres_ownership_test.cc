@@ -52,6 +52,7 @@ struct Node {
   ~Node() {
     fake.Release();
     engine->Shutdown(milliseconds(0));
+    store->Close();  // its writer posts to `io`, which goes first
     io->join();
     engine.reset();
   }

@@ -33,6 +33,7 @@ class RetryBackoffTest : public EngineTest {
     if (!engine_) return;
     engine_->Unsubscribe(feed_id_);
     engine_->Shutdown(std::chrono::milliseconds(0));
+    store_->Close();  // its writer posts to io_, which goes first
     io_->stop();  // drops the hour-long backoff timer
     io_->join();
     engine_.reset();
@@ -74,6 +75,7 @@ TEST_F(RetryBackoffTest, ShutdownCancelsAPendingBackoff) {
   });
   engine_->Unsubscribe(feed_id_);
   engine_->Shutdown(std::chrono::milliseconds(0));
+  store_->Close();  // its writer posts to io_, which goes first
   io_->join();  // returns only once no timer is left (an hour otherwise)
   engine_.reset();
   io_.reset();
