@@ -30,6 +30,14 @@ export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 #  * web: Chromium + Playwright drive the UI; the browser's own timeouts (30 s per
 #    action) are not meant for a daemon running 2-15x slower, and the test is about the UI.
 exclude=${SAN_EXCLUDE_LABELS-^web$}
+# Tests left out by name, under TSan only: TSan's vfork interceptor runs fork() instead, so
+# what the exec child writes into the memory a real vfork shares with the daemon (which
+# setup step failed, and its errno) never reaches the parent. These three check exactly
+# that message; they run in `make test` and `make asan`.
+exclude_names=""
+if [ "$kind" = tsan ]; then
+  exclude_names='^(ExecExecutorTest\.MissingProgramFailsToSpawn|ExecHardeningTest\.ScriptWithoutShebangIsNotRunThroughAShell|ExecHardeningTest\.BadWorkdirSaysWhichStepFailed)$'
+fi
 
 # halt_on_error: the first report ends the process (and fails its test).
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:detect_odr_violation=1"
@@ -56,7 +64,8 @@ for v in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
   export "$v=${!v}:log_path=$reports/$kind"
 done
 
-(cd "$build" && ctest --output-on-failure -j "$jobs" --timeout 900 ${exclude:+-LE "$exclude"} "$@")
+(cd "$build" && ctest --output-on-failure -j "$jobs" --timeout 900 ${exclude:+-LE "$exclude"} \
+  ${exclude_names:+-E "$exclude_names"} "$@")
 rc=$?
 done_at=$(date +%s)
 
@@ -71,5 +80,5 @@ if ((${#found[@]})); then
   done
   rc=1
 fi
-echo "== $kind: build $((built - start)) s, tests $((done_at - built)) s, excluded labels: ${exclude:-none}, exit $rc"
+echo "== $kind: build $((built - start)) s, tests $((done_at - built)) s, excluded labels: ${exclude:-none}, excluded tests: ${exclude_names:-none}, exit $rc"
 exit $rc
