@@ -20,6 +20,7 @@
 #include "eventstore/append_plan.h"
 #include "eventstore/listener_set.h"
 #include "eventstore/rocksdb_codec.h"
+#include "eventstore/rocksdb_insert_hints.h"
 #include "eventstore/rocksdb_logger.h"
 
 namespace forkline {
@@ -459,6 +460,9 @@ Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(const RocksDbStoreOpti
   // so stores written with other settings read as before.
   descriptors[1].options.compression_per_level = {rocksdb::kNoCompression,
                                                   rocksdb::kLZ4Compression};
+  descriptors[1].options.memtable_insert_with_hint_prefix_extractor = rocks::RunPrefixHints();
+  descriptors[2].options.memtable_insert_with_hint_prefix_extractor = rocks::SingleHint();
+  descriptors[3].options.memtable_insert_with_hint_prefix_extractor = rocks::WholeKeyHints();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
