@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <cstdio>
 #include <unistd.h>
@@ -248,8 +249,14 @@ int Serve(const Config& config, const WorkflowCatalog& catalog) {
   const unsigned threads = std::max(2u, std::min(4u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
   for (unsigned i = 0; i < threads; ++i) {
-    pool.emplace_back([&io] { io.run(); });
-    pool.emplace_back([&http_io] { http_io.run(); });
+    pool.emplace_back([&io] {
+      pthread_setname_np(pthread_self(), "fl-engine");
+      io.run();
+    });
+    pool.emplace_back([&http_io] {
+      pthread_setname_np(pthread_self(), "fl-http");
+      http_io.run();
+    });
   }
   auto join = [&] {
     // The store's writer posts the engine's continuations to `io`: it stops first, while

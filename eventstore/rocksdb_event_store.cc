@@ -1,5 +1,6 @@
 #include "eventstore/rocksdb_event_store.h"
 
+#include <pthread.h>
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
@@ -82,7 +83,12 @@ class RocksDbEventStore final : public EventStore {
       : options_(options), db_(std::move(db)), cfs_(std::move(cfs)),
         background_(std::move(background)) {
     last_position_ = ReadLastPosition();
-    if (!options_.read_only) writer_ = std::thread([this] { WriterLoop(); });
+    if (!options_.read_only) {
+      writer_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "fl-store");
+        WriterLoop();
+      });
+    }
   }
 
   ~RocksDbEventStore() override {

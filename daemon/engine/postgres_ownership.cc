@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <pthread.h>
 #include <vector>
 
 namespace forkline {
@@ -106,7 +107,10 @@ void PostgresOwnership::Start(LostFn lost) {
   if (thread_.joinable()) return;
   lost_ = std::move(lost);
   stopping_ = false;
-  thread_ = std::thread([this] { RenewLoop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fl-leases");
+    RenewLoop();
+  });
 }
 
 void PostgresOwnership::Stop() {

@@ -1,9 +1,16 @@
 #include "daemon/engine/step_pool.h"
 
+#include <pthread.h>
+
 namespace forkline {
 
 StepPool::StepPool(unsigned threads) {
-  for (unsigned i = 0; i < (threads == 0 ? 1 : threads); ++i) threads_.emplace_back([this] { Loop(); });
+  for (unsigned i = 0; i < (threads == 0 ? 1 : threads); ++i) {
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "fl-steps");
+      Loop();
+    });
+  }
 }
 
 StepPool::~StepPool() { Stop(); }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <pthread.h>
 
 #include <zmq.h>
 #include <zmq.hpp>
@@ -74,7 +75,10 @@ Status ZmqServer::Start() {
     return s;
   }
   stopping_.store(false);
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fl-zmq");
+    Loop();
+  });
   Log("info", "zmq: listening on " + endpoint_);
   return Status::Ok();
 }

@@ -5,6 +5,7 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 
 #include "eventstore/append_plan.h"
@@ -66,7 +67,10 @@ class PostgresEventStore final : public EventStore {
           [this]() -> Result<std::uint64_t> { return ReadLastPosition(); },
           [this](const EventList& events) { listeners_.Publish(events); });
     }
-    writer_thread_ = std::thread([this] { WriterLoop(); });
+    writer_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "fl-pg-writer");
+      WriterLoop();
+    });
   }
 
   ~PostgresEventStore() override {

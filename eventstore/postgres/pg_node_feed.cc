@@ -1,6 +1,7 @@
 #include "eventstore/postgres/pg_node_feed.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -32,7 +33,10 @@ NodeFeed::NodeFeed(const PostgresStoreOptions& options, std::uint64_t start, Rea
       publish_(std::move(publish)),
       last_published_(start),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fl-pg-feed");
+    Loop();
+  });
 }
 
 NodeFeed::~NodeFeed() {
