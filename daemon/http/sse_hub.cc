@@ -9,8 +9,14 @@ void SseHub::Attach(EventFeed& feed, net::any_io_executor executor) {
   attached_ = true;
   std::weak_ptr<SseHub> weak = weak_from_this();
   auto strand = *strand_;
-  // On the feed's thread: one post per item; the loop over subscribers runs on the strand.
-  const std::uint64_t id = feed.Subscribe([weak, strand](const FeedItemPtr& item) {
+  // On the feed's thread: one post per item while any stream is open (nothing at all
+  // while none is); the loop over subscribers runs on the strand. A stream that opens
+  // after the check below read 0 subscribed before reading its history (SseSession), and
+  // the item was durable before the feed saw it: that history read returns it. The two
+  // fences (here and in Add) order "count, then read" against "write, then count".
+  const std::uint64_t id = feed.Subscribe([weak, strand, open = open_](const FeedItemPtr& item) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (open->load(std::memory_order_relaxed) == 0) return;
     net::post(strand, [weak, item] {
       auto hub = weak.lock();
       if (hub && hub->attached_.load()) hub->Publish(item);
@@ -43,6 +49,8 @@ std::uint64_t SseHub::Add(std::weak_ptr<SseSink> sink, const SseRequest* request
   table.entries.emplace(id, std::move(entry));
   table.targets = nullptr;
   if (!request->global) run_of_.emplace(id, request->run_id);
+  open_->fetch_add(1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   return id;
 }
 
@@ -50,6 +58,7 @@ void SseHub::Remove(std::uint64_t id) {
   std::lock_guard lock(mu_);
   if (global_streams_.entries.erase(id) > 0) {
     global_streams_.targets = nullptr;
+    open_->fetch_sub(1, std::memory_order_relaxed);
     return;
   }
   auto it = run_of_.find(id);
@@ -61,6 +70,7 @@ void SseHub::Remove(std::uint64_t id) {
     if (table->second.entries.empty()) run_streams_.erase(table);
   }
   run_of_.erase(it);
+  open_->fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::size_t SseHub::size() const {

@@ -6,10 +6,10 @@
 // Thread safety: every method may be called from any thread. The mutex guards only the
 // subscriber tables; Publish copies the matching weak_ptrs under it, then delivers
 // without it. The feed's listener only posts each item to the hub's own strand (on the
-// HTTP io pool), so the feed's thread — the store's writer — never loops over the
-// subscribers; items are fanned out there one at a time, in the feed's order. Deliver()
-// only queues for the session's strand, so a slow subscriber never slows the feed or
-// the other subscribers.
+// HTTP io pool; nothing while no stream is open), so the feed's thread — the store's
+// writer — never loops over the subscribers; items are fanned out there one at a time,
+// in the feed's order. Deliver() only queues for the session's strand, so a slow
+// subscriber never slows the feed or the other subscribers.
 
 #include <atomic>
 #include <cstdint>
@@ -79,6 +79,9 @@ class SseHub : public std::enable_shared_from_this<SseHub> {
   std::uint64_t subscription_ = 0;
   std::optional<net::strand<net::any_io_executor>> strand_;  // set by Attach
   std::atomic<bool> attached_{false};
+  // Streams registered (Add minus Remove); the feed's listener reads it to post nothing
+  // while no stream is open. Shared with that listener.
+  std::shared_ptr<std::atomic<std::size_t>> open_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 }  // namespace forkline

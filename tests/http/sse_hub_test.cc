@@ -74,5 +74,32 @@ TEST_F(SseHubTest, ItemsStillQueuedAtDetachAreNotDelivered) {
   EXPECT_EQ(feed.listener_count(), 0u);
 }
 
+TEST(SseHubIdleTest, PostsNothingWhileNoStreamIsOpen) {
+  testing::FakeEventFeed feed;
+  net::io_context ioc;
+  auto hub = std::make_shared<SseHub>();
+  hub->Attach(feed, ioc.get_executor());
+  auto run_items = [&ioc] {
+    ioc.restart();
+    return ioc.poll();
+  };
+  feed.Emit("r1", "run.paused");
+  EXPECT_EQ(run_items(), 0u);  // no stream: the feed's thread posted nothing
+
+  auto sink = std::make_shared<RecordingSink>();
+  SseRequest request;
+  request.run_id = "r1";
+  const std::uint64_t id = hub->Add(sink, &request);
+  feed.Emit("r1", "run.resumed");
+  EXPECT_GT(run_items(), 0u);
+  EXPECT_EQ(sink->versions, std::vector<std::uint64_t>{2});
+
+  hub->Remove(id);
+  feed.Emit("r1", "run.paused");
+  EXPECT_EQ(run_items(), 0u);
+  EXPECT_EQ(sink->versions, std::vector<std::uint64_t>{2});
+  hub->Detach();
+}
+
 }  // namespace
 }  // namespace forkline
