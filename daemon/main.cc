@@ -19,6 +19,7 @@
 #include "daemon/executors/exec_executor.h"
 #include "daemon/executors/llm_executor.h"
 #include "daemon/executors/script_commit.h"
+#include "daemon/executors/subprocess.h"
 #include "daemon/http/host_check.h"
 #include "daemon/http/http_server.h"
 #include "daemon/log/command_log.h"
@@ -180,6 +181,7 @@ void RaiseFileLimit() {
   const rlim_t before = limit.rlim_cur;
   limit.rlim_cur = target;
   if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    SetChildOpenFileLimit(before);  // step programs keep the limit we were started with
     log::Info("open file limit raised from " + std::to_string(before) + " to " +
               std::to_string(limit.rlim_cur));
   }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -77,6 +78,8 @@ Result<std::string> FindProgram(const std::string& name, const SpawnOptions& opt
   return Status::Internal(ErrnoText(error) + " (looked in PATH)");
 }
 
+std::atomic<std::uint64_t> child_open_files{0};  // SetChildOpenFileLimit
+
 // What the child needs, prepared before vfork: after it the child only makes system
 // calls and writes the two `failed_*` slots (shared memory until it calls execve).
 struct ChildPlan {
@@ -87,6 +90,7 @@ struct ChildPlan {
   int stdio[3];
   pid_t parent;
   SpawnLimits limits;
+  rlim_t open_files;  // 0: leave RLIMIT_NOFILE as it is
   volatile int* failed_errno;
   const char* volatile* failed_step;
 };
@@ -139,6 +143,12 @@ void SetLimit(int resource, std::uint64_t soft, std::uint64_t hard, const ChildP
     const rlim_t end = files.rlim_cur == RLIM_INFINITY || files.rlim_cur > 65536 ? 65536
                                                                                 : files.rlim_cur;
     for (rlim_t fd = 3; fd < end; ++fd) close(static_cast<int>(fd));
+  }
+  rlimit files{};
+  if (plan.open_files != 0 && getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+      files.rlim_cur > plan.open_files) {
+    files.rlim_cur = plan.open_files;
+    if (setrlimit(RLIMIT_NOFILE, &files) != 0) Fail(plan, "setrlimit(RLIMIT_NOFILE)");
   }
   if (plan.workdir != nullptr && chdir(plan.workdir) != 0) Fail(plan, "chdir");
   sigset_t none;
@@ -214,6 +224,8 @@ namespace {
 }
 }  // namespace
 
+void SetChildOpenFileLimit(std::uint64_t soft) { child_open_files.store(soft); }
+
 Result<Subprocess> SpawnSubprocess(const std::vector<std::string>& argv,
                                    const SpawnOptions& options) {
   const std::string cannot = "cannot run '" + argv.front() + "': ";
@@ -239,6 +251,7 @@ Result<Subprocess> SpawnSubprocess(const std::vector<std::string>& argv,
                        {in_read.get(), out_write.get(), err_write.get()},
                        getpid(),
                        options.limits,
+                       static_cast<rlim_t>(child_open_files.load()),
                        &failed_errno,
                        &failed_step};
   // No signal handler of ours may run in the child while it shares our memory.

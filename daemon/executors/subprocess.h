@@ -8,7 +8,8 @@
 //     so when the daemon dies, even by kill -9. Only the child itself: a grandchild that
 //     outlives it is killed by the executor's group kill, not by the kernel;
 //   * PR_SET_NO_NEW_PRIVS: setuid/setcap programs gain nothing;
-//   * the rlimits asked for (RLIMIT_CPU, RLIMIT_AS, RLIMIT_NPROC);
+//   * the rlimits asked for (RLIMIT_CPU, RLIMIT_AS, RLIMIT_NPROC), and the open-file
+//     soft limit the daemon was started with (SetChildOpenFileLimit), not its raised one;
 //   * fds 0, 1, 2 are pipes to us; every other descriptor is closed (close_range);
 //   * exactly the environment given — nothing of the daemon's is inherited implicitly;
 //   * argv is passed byte for byte to execve; no shell is involved.
@@ -76,6 +77,13 @@ struct SpawnOptions {
 // REQUIRES: !argv.empty().
 Result<Subprocess> SpawnSubprocess(const std::vector<std::string>& argv,
                                    const SpawnOptions& options);
+
+// The RLIMIT_NOFILE soft limit children start with when it is below the daemon's own:
+// forklined raises its limit for thousands of SSE streams and passes here the one it was
+// started with, so programs that use select() (FD_SETSIZE 1024) or size tables by the
+// limit see what they would have seen without the daemon. 0 (the default): children get
+// the daemon's. Thread-safe.
+void SetChildOpenFileLimit(std::uint64_t soft);
 
 // The entries of our own environment whose names are in `names`, in environ's order.
 std::vector<std::string> AllowedEnvironment(const std::vector<std::string>& names);

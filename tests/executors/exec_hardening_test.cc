@@ -3,6 +3,7 @@
 // floods) killed whole with the right error.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/executors/exec_executor.h"
+#include "daemon/executors/subprocess.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace forkline {
@@ -179,6 +181,24 @@ TEST_F(ExecHardeningTest, NoNewPrivilegesAndLimitsAreSet) {
   // RLIMIT_NPROC counts every process of the real user and is ignored for root; it is
   // set all the same.
   EXPECT_EQ(limits.at("Max processes"), "99");
+}
+
+// forklined raises its own open-file limit for SSE streams; a step program starts with
+// the one the daemon was started with.
+TEST_F(ExecHardeningTest, ChildGetsTheOpenFileLimitTheDaemonWasStartedWith) {
+  rlimit own{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &own), 0);
+  ASSERT_GT(own.rlim_cur, 64u);
+  SetChildOpenFileLimit(64);
+  const StepResult r = Run(Step(
+      {kPython, "-c", "import json, resource\n"
+                      "print(json.dumps({'soft': resource.getrlimit(resource.RLIMIT_NOFILE)[0]}))"}));
+  SetChildOpenFileLimit(0);
+  ASSERT_TRUE(r.ok) << r.error.code << ": " << r.error.message;
+  EXPECT_EQ(r.output.at("soft"), 64);
+  rlimit after{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &after), 0);
+  EXPECT_EQ(after.rlim_cur, own.rlim_cur);  // the daemon's own limit is untouched
 }
 
 TEST_F(ExecHardeningTest, MemoryLimitStopsAHog) {
