@@ -10,17 +10,20 @@ namespace json = boost::json;
 
 namespace {
 
-json::value OrNull(const std::string& s) { return s.empty() ? json::value() : json::value(s); }
+json::value OrNull(const std::string& s, const json::storage_ptr& sp) {
+  return s.empty() ? json::value(sp) : json::value(s, sp);
+}
 
 // A step record whose output is `output` (the record's own, or one from a full state).
-json::object StepJson(const StepRecord& s, const json::value& output, std::size_t max_output_bytes) {
-  json::object o(11);
+json::object StepJson(const StepRecord& s, const json::value& output, std::size_t max_output_bytes,
+                      const json::storage_ptr& sp) {
+  json::object o(11, sp);
   o["index"] = s.index;
   o["name"] = s.name;
   o["status"] = Name(s.status);
   o["attempt"] = s.attempt;
-  o["started_at"] = OrNull(s.started_at);
-  o["ended_at"] = OrNull(s.ended_at);
+  o["started_at"] = OrNull(s.started_at, sp);
+  o["ended_at"] = OrNull(s.ended_at, sp);
   o["duration_ms"] = s.duration_ms >= 0 ? json::value(s.duration_ms) : json::value();
   o["executor"] = s.executor;
   const bool has_output = s.status == StepStatus::kCompleted && !output.is_null();
@@ -31,7 +34,7 @@ json::object StepJson(const StepRecord& s, const json::value& output, std::size_
     o["output"] = has_output ? output : json::value();
   }
   if (s.status == StepStatus::kFailed) {
-    o["error"] = json::object{{"code", s.error_code}, {"message", s.error_message}};
+    o["error"] = json::object({{"code", s.error_code}, {"message", s.error_message}}, sp);
   } else {
     o["error"] = nullptr;
   }
@@ -39,8 +42,9 @@ json::object StepJson(const StepRecord& s, const json::value& output, std::size_
 }
 
 // The run's own fields, then (kFull) the input and the steps with outputs from `payloads`.
-json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloads) {
-  json::object o(14);
+json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloads,
+                     const json::storage_ptr& sp) {
+  json::object o(14, sp);
   o["id"] = r.id;
   o["kind"] = r.kind;
   o["title"] = r.title;
@@ -52,23 +56,23 @@ json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloa
   o["created_at"] = r.created_at;
   o["updated_at"] = r.updated_at;
   if (r.parent) {
-    o["parent"] = json::object{{"run_id", r.parent->run_id}, {"at", r.parent->at},
-                               {"version", r.parent->version}};
+    o["parent"] = json::object(
+        {{"run_id", r.parent->run_id}, {"at", r.parent->at}, {"version", r.parent->version}}, sp);
   } else {
     o["parent"] = nullptr;
   }
   if (r.status == RunStatus::kFailed && !r.last_error_code.empty()) {
-    o["error"] = json::object{{"code", r.last_error_code}, {"message", r.last_error_message}};
+    o["error"] = json::object({{"code", r.last_error_code}, {"message", r.last_error_message}}, sp);
   }
   if (detail == RunDetail::kFull) {
     o["input"] = payloads.input.get();
-    json::array steps;
+    json::array steps(sp);
     steps.reserve(r.steps.size());
     for (std::size_t i = 0; i < r.steps.size(); ++i) {
       // An output is the one of the event that holds it (PayloadsCover).
       const StepRecord& s = r.steps[i];
       const bool from_payloads = &payloads != &r && s.output_version != 0;
-      steps.push_back(StepJson(s, from_payloads ? payloads.steps[i].output : s.output, 0));
+      steps.push_back(StepJson(s, from_payloads ? payloads.steps[i].output : s.output, 0, sp));
     }
     o["steps"] = std::move(steps);
   }
@@ -78,7 +82,7 @@ json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloa
 }  // namespace
 
 json::object StepToJson(const StepRecord& s, std::size_t max_output_bytes) {
-  return StepJson(s, s.output, max_output_bytes);
+  return StepJson(s, s.output, max_output_bytes, {});
 }
 
 json::object BriefToJson(const RunBrief& b) {
@@ -86,7 +90,9 @@ json::object BriefToJson(const RunBrief& b) {
           {"version", b.version}};
 }
 
-json::object RunToJson(const RunState& r, RunDetail detail) { return RunJson(r, detail, r); }
+json::object RunToJson(const RunState& r, RunDetail detail, const json::storage_ptr& sp) {
+  return RunJson(r, detail, r, sp);
+}
 
 bool PayloadsCover(const RunState& run, const RunState& full) {
   if (run.id != full.id) return false;
@@ -97,8 +103,9 @@ bool PayloadsCover(const RunState& run, const RunState& full) {
   return true;
 }
 
-json::object RunToJson(const RunState& run, const RunState& payloads) {
-  return RunJson(run, RunDetail::kFull, payloads);
+json::object RunToJson(const RunState& run, const RunState& payloads,
+                       const json::storage_ptr& sp) {
+  return RunJson(run, RunDetail::kFull, payloads, sp);
 }
 
 json::parse_options StoredJsonOptions() {

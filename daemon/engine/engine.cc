@@ -1,6 +1,7 @@
 #include "daemon/engine/engine.h"
 
 #include <boost/asio/post.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <future>
 #include <thread>
@@ -268,6 +269,14 @@ Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_
 }
 
 json::object Engine::RunReply(const Entry& entry, RunDetail detail) {
+  // A reply is serialised once and dropped: its nodes come from one growing buffer
+  // (first block sized for a run of a few steps) instead of one allocation each.
+  const json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>(4096);
+  auto reply = [&sp](json::object run) {
+    json::object o(1, sp);
+    o.emplace("run", std::move(run));
+    return o;
+  };
   if (detail == RunDetail::kFull) {
     {
       // No step completed since the full state was cached (the common case for control
@@ -276,13 +285,13 @@ json::object Engine::RunReply(const Entry& entry, RunDetail detail) {
       std::lock_guard lock(entry->mu);
       const std::shared_ptr<const RunState>& cached = entry->full_cache;
       if (cached && !IsTerminal(entry->state.status) && PayloadsCover(entry->state, *cached)) {
-        return {{"run", RunToJson(entry->state, *cached)}};
+        return reply(RunToJson(entry->state, *cached, sp));
       }
     }
     auto full = FullState(entry->id);
-    if (full.ok()) return {{"run", RunToJson(*full, RunDetail::kFull)}};
+    if (full.ok()) return reply(RunToJson(*full, RunDetail::kFull, sp));
   }
-  return {{"run", RunToJson(entry->Snapshot(), detail)}};
+  return reply(RunToJson(entry->Snapshot(), detail, sp));
 }
 
 Result<FeedList> Engine::RenderHistory(std::string_view run_id, const EventList& history,
