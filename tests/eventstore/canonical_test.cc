@@ -1,5 +1,6 @@
 #include "eventstore/canonical.h"
 
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 namespace forkline {
@@ -31,6 +32,21 @@ TEST(CanonicalJson, EscapesStrings) {
   std::string out;
   AppendJsonString(out, std::string("a\"b\\c\nd\x01", 8));
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\u0001\"");
+}
+
+TEST(CanonicalJson, EveryAsciiCharacterAndUtf8RoundTrips) {
+  std::string in;
+  for (int c = 0; c < 0x80; ++c) in += static_cast<char>(c);
+  in += "plain run \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 after\x1f";  // é € 😀, then an escape last
+  std::string out = "x";  // appends, keeping what is there
+  AppendJsonString(out, in);
+  ASSERT_EQ(out.substr(0, 1), "x");
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(out.substr(1), ec);
+  ASSERT_FALSE(ec) << ec.message() << " in " << out;
+  EXPECT_EQ(v.as_string(), in);
+  EXPECT_EQ(out.find('\x1f'), std::string::npos);  // control characters never go out raw
+  EXPECT_NE(out.find("\\u001f\""), std::string::npos);
 }
 
 TEST(CanonicalJson, Sha256OfKnownInput) {
