@@ -83,7 +83,7 @@ class Harness {
     auto future = promise.get_future();
     engine_->Handle(CommandRequest{"b", cmd, std::move(args), "", "bench"},
                     [&promise](CommandReply r) { promise.set_value(std::move(r)); });
-    return future.get();
+    return ReplyObject(future.get());
   }
   void Send(const std::string& cmd, json::object args) {
     engine_->Handle(CommandRequest{"b", cmd, std::move(args), "", "bench"}, [](CommandReply r) {

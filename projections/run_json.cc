@@ -2,6 +2,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
+
+#include <charconv>
 
 #include "eventstore/canonical.h"
 
@@ -10,20 +13,17 @@ namespace json = boost::json;
 
 namespace {
 
-json::value OrNull(const std::string& s, const json::storage_ptr& sp) {
-  return s.empty() ? json::value(sp) : json::value(s, sp);
-}
+json::value OrNull(const std::string& s) { return s.empty() ? json::value() : json::value(s); }
 
 // A step record whose output is `output` (the record's own, or one from a full state).
-json::object StepJson(const StepRecord& s, const json::value& output, std::size_t max_output_bytes,
-                      const json::storage_ptr& sp) {
-  json::object o(11, sp);
+json::object StepJson(const StepRecord& s, const json::value& output, std::size_t max_output_bytes) {
+  json::object o(11);
   o["index"] = s.index;
   o["name"] = s.name;
   o["status"] = Name(s.status);
   o["attempt"] = s.attempt;
-  o["started_at"] = OrNull(s.started_at, sp);
-  o["ended_at"] = OrNull(s.ended_at, sp);
+  o["started_at"] = OrNull(s.started_at);
+  o["ended_at"] = OrNull(s.ended_at);
   o["duration_ms"] = s.duration_ms >= 0 ? json::value(s.duration_ms) : json::value();
   o["executor"] = s.executor;
   const bool has_output = s.status == StepStatus::kCompleted && !output.is_null();
@@ -34,7 +34,7 @@ json::object StepJson(const StepRecord& s, const json::value& output, std::size_
     o["output"] = has_output ? output : json::value();
   }
   if (s.status == StepStatus::kFailed) {
-    o["error"] = json::object({{"code", s.error_code}, {"message", s.error_message}}, sp);
+    o["error"] = json::object{{"code", s.error_code}, {"message", s.error_message}};
   } else {
     o["error"] = nullptr;
   }
@@ -42,9 +42,8 @@ json::object StepJson(const StepRecord& s, const json::value& output, std::size_
 }
 
 // The run's own fields, then (kFull) the input and the steps with outputs from `payloads`.
-json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloads,
-                     const json::storage_ptr& sp) {
-  json::object o(14, sp);
+json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloads) {
+  json::object o(14);
   o["id"] = r.id;
   o["kind"] = r.kind;
   o["title"] = r.title;
@@ -56,23 +55,23 @@ json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloa
   o["created_at"] = r.created_at;
   o["updated_at"] = r.updated_at;
   if (r.parent) {
-    o["parent"] = json::object(
-        {{"run_id", r.parent->run_id}, {"at", r.parent->at}, {"version", r.parent->version}}, sp);
+    o["parent"] = json::object{{"run_id", r.parent->run_id}, {"at", r.parent->at},
+                               {"version", r.parent->version}};
   } else {
     o["parent"] = nullptr;
   }
   if (r.status == RunStatus::kFailed && !r.last_error_code.empty()) {
-    o["error"] = json::object({{"code", r.last_error_code}, {"message", r.last_error_message}}, sp);
+    o["error"] = json::object{{"code", r.last_error_code}, {"message", r.last_error_message}};
   }
   if (detail == RunDetail::kFull) {
     o["input"] = payloads.input.get();
-    json::array steps(sp);
+    json::array steps;
     steps.reserve(r.steps.size());
     for (std::size_t i = 0; i < r.steps.size(); ++i) {
       // An output is the one of the event that holds it (PayloadsCover).
       const StepRecord& s = r.steps[i];
       const bool from_payloads = &payloads != &r && s.output_version != 0;
-      steps.push_back(StepJson(s, from_payloads ? payloads.steps[i].output : s.output, 0, sp));
+      steps.push_back(StepJson(s, from_payloads ? payloads.steps[i].output : s.output, 0));
     }
     o["steps"] = std::move(steps);
   }
@@ -82,7 +81,7 @@ json::object RunJson(const RunState& r, RunDetail detail, const RunState& payloa
 }  // namespace
 
 json::object StepToJson(const StepRecord& s, std::size_t max_output_bytes) {
-  return StepJson(s, s.output, max_output_bytes, {});
+  return StepJson(s, s.output, max_output_bytes);
 }
 
 json::object BriefToJson(const RunBrief& b) {
@@ -90,9 +89,7 @@ json::object BriefToJson(const RunBrief& b) {
           {"version", b.version}};
 }
 
-json::object RunToJson(const RunState& r, RunDetail detail, const json::storage_ptr& sp) {
-  return RunJson(r, detail, r, sp);
-}
+json::object RunToJson(const RunState& r, RunDetail detail) { return RunJson(r, detail, r); }
 
 bool PayloadsCover(const RunState& run, const RunState& full) {
   if (run.id != full.id) return false;
@@ -103,9 +100,149 @@ bool PayloadsCover(const RunState& run, const RunState& full) {
   return true;
 }
 
-json::object RunToJson(const RunState& run, const RunState& payloads,
-                       const json::storage_ptr& sp) {
-  return RunJson(run, RunDetail::kFull, payloads, sp);
+json::object RunToJson(const RunState& run, const RunState& payloads) {
+  return RunJson(run, RunDetail::kFull, payloads);
+}
+
+namespace {
+
+// The text twins of RunJson / StepJson: the same keys in the same order, the bytes
+// json::serialize writes for them (RunJsonTest.TextIsTheSerialisedDom).
+void Key(std::string& out, std::string_view key) {
+  if (out.back() != '{') out += ',';
+  out += '"';
+  out += key;
+  out += "\":";
+}
+
+void Number(std::string& out, std::int64_t v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+void Number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+void StringOrNull(std::string& out, const std::string& s) {
+  if (s.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, s);
+  }
+}
+
+void ErrorText(std::string& out, const std::string& code, const std::string& message) {
+  out += "{\"code\":";
+  AppendJsonString(out, code);
+  out += ",\"message\":";
+  AppendJsonString(out, message);
+  out += '}';
+}
+
+template <typename Json>  // value or object
+void AppendValue(std::string& out, const Json& v) {
+  json::serializer sr;
+  sr.reset(&v);
+  char buf[4096];
+  while (!sr.done()) out += sr.read(buf);
+}
+
+void StepText(std::string& out, const StepRecord& s, const json::value& output) {
+  out += '{';
+  Key(out, "index");
+  Number(out, std::uint64_t{s.index});
+  Key(out, "name");
+  AppendJsonString(out, s.name);
+  Key(out, "status");
+  AppendJsonString(out, Name(s.status));
+  Key(out, "attempt");
+  Number(out, std::uint64_t{s.attempt});
+  Key(out, "started_at");
+  StringOrNull(out, s.started_at);
+  Key(out, "ended_at");
+  StringOrNull(out, s.ended_at);
+  Key(out, "duration_ms");
+  if (s.duration_ms >= 0) {
+    Number(out, s.duration_ms);
+  } else {
+    out += "null";
+  }
+  Key(out, "executor");
+  AppendJsonString(out, s.executor);
+  Key(out, "output");
+  if (s.status == StepStatus::kCompleted && !output.is_null()) {
+    AppendValue(out, output);
+  } else {
+    out += "null";
+  }
+  Key(out, "error");
+  if (s.status == StepStatus::kFailed) {
+    ErrorText(out, s.error_code, s.error_message);
+  } else {
+    out += "null";
+  }
+  out += '}';
+}
+
+}  // namespace
+
+void AppendStepJson(std::string& out, const StepRecord& step) { StepText(out, step, step.output); }
+
+void AppendRunJson(std::string& out, const RunState& r, RunDetail detail,
+                   const RunState& payloads) {
+  out += '{';
+  Key(out, "id");
+  AppendJsonString(out, r.id);
+  Key(out, "kind");
+  AppendJsonString(out, r.kind);
+  Key(out, "title");
+  AppendJsonString(out, r.title);
+  Key(out, "status");
+  AppendJsonString(out, Name(r.status));
+  Key(out, "cursor");
+  Number(out, std::uint64_t{r.cursor});
+  Key(out, "total_steps");
+  Number(out, std::uint64_t{r.total_steps()});
+  Key(out, "autorun");
+  out += r.autorun ? "true" : "false";
+  Key(out, "version");
+  Number(out, r.version);
+  Key(out, "created_at");
+  AppendJsonString(out, r.created_at);
+  Key(out, "updated_at");
+  AppendJsonString(out, r.updated_at);
+  Key(out, "parent");
+  if (r.parent) {
+    out += "{\"run_id\":";
+    AppendJsonString(out, r.parent->run_id);
+    out += ",\"at\":";
+    Number(out, std::uint64_t{r.parent->at});
+    out += ",\"version\":";
+    Number(out, r.parent->version);
+    out += '}';
+  } else {
+    out += "null";
+  }
+  if (r.status == RunStatus::kFailed && !r.last_error_code.empty()) {
+    Key(out, "error");
+    ErrorText(out, r.last_error_code, r.last_error_message);
+  }
+  if (detail == RunDetail::kFull) {
+    Key(out, "input");
+    AppendValue(out, payloads.input.get());
+    Key(out, "steps");
+    out += '[';
+    for (std::size_t i = 0; i < r.steps.size(); ++i) {
+      if (i > 0) out += ',';
+      const StepRecord& s = r.steps[i];
+      const bool from_payloads = &payloads != &r && s.output_version != 0;
+      StepText(out, s, from_payloads ? payloads.steps[i].output : s.output);
+    }
+    out += ']';
+  }
+  out += '}';
 }
 
 json::parse_options StoredJsonOptions() {

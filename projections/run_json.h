@@ -21,10 +21,7 @@ enum class RunDetail {
   kFull,     // run.get: input and every step with its output
 };
 
-// `storage`: where the object's memory comes from (a reply rendered once and dropped
-// can use a monotonic resource: one allocation, nothing freed piece by piece).
-boost::json::object RunToJson(const RunState& run, RunDetail detail,
-                              const boost::json::storage_ptr& storage = {});
+boost::json::object RunToJson(const RunState& run, RunDetail detail);
 // Whether `full`, an older or newer full state of the same run, holds every step output
 // the compact state `run` names (an output is identified by the version of the
 // step.completed that holds it).
@@ -32,8 +29,13 @@ bool PayloadsCover(const RunState& run, const RunState& full);
 // The full form (kFull) of the compact state `run` with the input and step outputs of
 // `payloads`, which must cover it (PayloadsCover): what RunToJson gives for the full
 // state, without assembling that state.
-boost::json::object RunToJson(const RunState& run, const RunState& payloads,
-                              const boost::json::storage_ptr& storage = {});
+boost::json::object RunToJson(const RunState& run, const RunState& payloads);
+// Appends json::serialize(RunToJson(run, detail)) — or, with `payloads` other than `run`,
+// of RunToJson(run, payloads) — written straight as text: no DOM built, no copy of the
+// input or the outputs made. Replies to commands use it.
+void AppendRunJson(std::string& out, const RunState& run, RunDetail detail, const RunState& payloads);
+// Appends json::serialize(StepToJson(step)), written straight as text.
+void AppendStepJson(std::string& out, const StepRecord& step);
 // A step record; outputs larger than `max_output_bytes` are left out with
 // "output_truncated": true (0: never truncate).
 boost::json::object StepToJson(const StepRecord& step, std::size_t max_output_bytes = 0);

@@ -1,7 +1,6 @@
 #include "daemon/engine/engine.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <future>
 #include <thread>
@@ -268,14 +267,22 @@ Result<RunState> Engine::FullState(std::string_view run_id, std::uint64_t until_
   return state;
 }
 
-json::object Engine::RunReply(const Entry& entry, RunDetail detail) {
-  // A reply is serialised once and dropped: its nodes come from one growing buffer
-  // (first block sized for a run of a few steps) instead of one allocation each.
-  const json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>(4096);
-  auto reply = [&sp](json::object run) {
-    json::object o(1, sp);
-    o.emplace("run", std::move(run));
-    return o;
+CommandResult Engine::RenderRun(const RunState& run, RunDetail detail, const RunState& payloads,
+                                const StepRecord* step) {
+  std::string text = "{\"run\":";
+  text.reserve(2048);
+  AppendRunJson(text, run, detail, payloads);
+  if (step != nullptr) {
+    text += ",\"step\":";
+    AppendStepJson(text, *step);
+  }
+  text += '}';
+  return CommandResult::Rendered(std::move(text), run.id, run.version);
+}
+
+CommandResult Engine::RunReply(const Entry& entry, RunDetail detail) {
+  auto render = [](const RunState& run, RunDetail d, const RunState& payloads) {
+    return RenderRun(run, d, payloads);
   };
   if (detail == RunDetail::kFull) {
     {
@@ -285,13 +292,14 @@ json::object Engine::RunReply(const Entry& entry, RunDetail detail) {
       std::lock_guard lock(entry->mu);
       const std::shared_ptr<const RunState>& cached = entry->full_cache;
       if (cached && !IsTerminal(entry->state.status) && PayloadsCover(entry->state, *cached)) {
-        return reply(RunToJson(entry->state, *cached, sp));
+        return render(entry->state, RunDetail::kFull, *cached);
       }
     }
     auto full = FullState(entry->id);
-    if (full.ok()) return reply(RunToJson(*full, RunDetail::kFull, sp));
+    if (full.ok()) return render(*full, RunDetail::kFull, *full);
   }
-  return reply(RunToJson(entry->Snapshot(), detail, sp));
+  const RunState snapshot = entry->Snapshot();
+  return render(snapshot, detail, snapshot);
 }
 
 Result<FeedList> Engine::RenderHistory(std::string_view run_id, const EventList& history,

@@ -170,7 +170,11 @@ class Engine final : public CommandHandler, public EventFeed {
   bool AwaitRun(const std::string& run_id, int attempt, std::function<void()> again);
   void ResumeRetry(const Entry& entry, const SerialQueue::Done& done);
   std::shared_ptr<RunEntry> NewEntry(const std::string& id);
-  boost::json::object RunReply(const Entry& entry, RunDetail detail = RunDetail::kFull);
+  CommandResult RunReply(const Entry& entry, RunDetail detail = RunDetail::kFull);
+  // {"run": …} (and "step": … when given) written straight to the reply's text: no DOM
+  // of the run, no copy of its input or outputs (the front ends send these bytes).
+  static CommandResult RenderRun(const RunState& run, RunDetail detail, const RunState& payloads,
+                                 const StepRecord* step = nullptr);
   Result<FeedList> RenderHistory(std::string_view run_id, const EventList& history,
                                  std::uint64_t after_version);
 

@@ -92,15 +92,13 @@ void Engine::Dispatch(CommandRequest req, ReplyFn reply, SerialQueue::Done held)
         if (replay) return reply(*replay);
         auto state = FullState(from_log->first, from_log->second);
         if (!state.ok()) return reply(state.status());
-        json::object result{{"run", RunToJson(*state, RunDetail::kFull)}};
+        const StepRecord* last = nullptr;
         if (cmd == "run.next" && state->cursor > 0) {
-          const StepRecord* last = nullptr;
           for (const StepRecord& s : state->steps) {
             if (s.attempt > 0) last = &s;
           }
-          if (last) result["step"] = StepToJson(*last);
         }
-        return reply(std::move(result));
+        return reply(RenderRun(*state, RunDetail::kFull, *state, last));
       }
       case IdempotencyIndex::Outcome::kFirst: {
         reply = [this, key = req.key, inner = std::move(reply)](CommandReply r) {
@@ -124,7 +122,7 @@ CommandReply Engine::DoGet(const json::object& a) {
   if (!runs_.Find(*id)) return Status::NotFound("run " + *id + " does not exist");
   auto state = FullState(*id);
   if (!state.ok()) return state.status();
-  return json::object{{"run", RunToJson(*state, RunDetail::kFull)}};
+  return RenderRun(*state, RunDetail::kFull, *state);
 }
 
 CommandReply Engine::DoList(const json::object& a) {

@@ -341,9 +341,8 @@ void Engine::AnswerNextWaiter(const Entry& entry, std::uint32_t index) {
   if (!waiter) return;
   auto full = FullState(entry->id);
   if (!full.ok()) return waiter->reply(full.status());
-  json::object result{{"run", RunToJson(*full, RunDetail::kFull)}};
-  if (index < full->steps.size()) result["step"] = StepToJson(full->steps[index]);
-  waiter->reply(std::move(result));
+  waiter->reply(RenderRun(*full, RunDetail::kFull, *full,
+                          index < full->steps.size() ? &full->steps[index] : nullptr));
 }
 
 void Engine::MaybeAdvance(const Entry& entry, int attempt, bool claim) {

@@ -172,22 +172,21 @@ Result<CommandRequest> CommandFor(const Route& route, std::string_view body) {
 
 HttpReply ReplyFor(const Route& route, const CommandReply& reply) {
   if (!reply.ok()) return ErrorReply(reply.status());
-  const json::object& result = reply.value();
-  if (route.id == RouteId::kStepOutput) return StepOutputReply(route, result);
+  if (route.id == RouteId::kStepOutput) return StepOutputReply(route, reply->object());
   HttpReply out;
   out.status = route.id == RouteId::kRunCreate ? 201 : 200;
+  out.body = reply->text();  // the other routes send the result as it is
+  if (route.id != RouteId::kHealthz) return out;
   // A store that refuses writes (a failed sync, a full disk) is not healthy: 503, so that
   // load balancers and supervisors see it; the body says why.
-  if (const json::value* ok = result.if_contains("ok");
-      route.id == RouteId::kHealthz && ok && ok->is_bool() && !ok->as_bool()) {
+  const json::object& result = reply->object();
+  if (const json::value* ok = result.if_contains("ok"); ok && ok->is_bool() && !ok->as_bool()) {
     out.status = 503;
   }
-  if (route.id == RouteId::kHealthz && !result.contains("ok")) {
+  if (!result.contains("ok")) {
     json::object with_ok = result;
     with_ok["ok"] = true;
     out.body = json::serialize(with_ok);
-  } else {
-    out.body = json::serialize(result);
   }
   return out;
 }

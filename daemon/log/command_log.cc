@@ -44,14 +44,9 @@ void LoggingCommandHandler::Handle(CommandRequest request, ReplyFn reply) {
     if (log::Enabled(failed ? log::Level::kInfo : level)) {
       std::string version;
       std::string result_run = run_id;
-      if (r.ok()) {
-        const json::value* run = r.value().if_contains("run");
-        if (run != nullptr && run->is_object()) {
-          result_run = StringArg(run->get_object(), "id");
-          const json::value* v = run->get_object().if_contains("version");
-          if (v != nullptr && v->is_uint64()) version = std::to_string(v->get_uint64());
-          if (v != nullptr && v->is_int64()) version = std::to_string(v->get_int64());
-        }
+      if (r.ok() && !r->run_id().empty()) {
+        result_run = r->run_id();
+        version = std::to_string(r->version());
       }
       if (!result_run.empty()) fields.emplace_back("run_id", result_run);
       if (!version.empty()) fields.emplace_back("version", version);

@@ -99,7 +99,7 @@ std::string EncodeWireReply(const json::value& id, const CommandReply& reply) {
     std::string out = "{\"id\":";
     out += json::serialize(id);
     out += ",\"ok\":true,\"result\":";
-    out += json::serialize(reply.value());
+    out += reply->text();
     out += '}';
     return out;
   }

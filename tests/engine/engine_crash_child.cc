@@ -36,14 +36,14 @@ class Driver {
  public:
   explicit Driver(Engine& engine) : engine_(engine) {}
 
-  CommandReply Call(const std::string& cmd, json::object args) {
+  Result<json::object> Call(const std::string& cmd, json::object args) {
     std::promise<CommandReply> promise;
     auto future = promise.get_future();
     engine_.Handle(CommandRequest{"c", cmd, std::move(args), "", "test"},
                    [&promise](CommandReply r) { promise.set_value(std::move(r)); });
     CommandReply r = future.get();
     if (!r.ok() && r.status().code() != Code::kConflict) Die(cmd + ": " + r.status().ToString());
-    return r;
+    return ReplyObject(r);
   }
 
   void AddRun(const std::string& id) {

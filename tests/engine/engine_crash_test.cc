@@ -172,7 +172,7 @@ void SettleAndCheck(EventStore& store) {
     std::promise<CommandReply> promise;
     engine.Handle(CommandRequest{"p", cmd, std::move(args), "", "test"},
                   [&promise](CommandReply r) { promise.set_value(std::move(r)); });
-    return promise.get_future().get();
+    return ReplyObject(promise.get_future().get());
   };
   std::size_t autorun_runs = 0;
   for (const RunState& before : at_start) {

@@ -136,7 +136,7 @@ Result<json::object> EngineTest::Call(const std::string& cmd, json::object args,
   if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
     return Status::Internal(cmd + ": no reply in 60 s");
   }
-  return future.get();
+  return ReplyObject(future.get());
 }
 
 json::object EngineTest::Ok(const std::string& cmd, json::object args, const std::string& key) {

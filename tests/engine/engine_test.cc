@@ -149,7 +149,7 @@ TEST_F(EngineTest, PauseWithAbortStepRecordsAbortedAndKeepsTheCursor) {
   EXPECT_EQ(Cursor(paused.at("run").as_object()), 1u);
   auto answered = next_reply.get_future().get();
   ASSERT_OK(answered);
-  EXPECT_EQ(answered->at("step").at("status").as_string(), "aborted");
+  EXPECT_EQ(answered->object().at("step").at("status").as_string(), "aborted");
   EXPECT_EQ(Get(run).at("steps").at(1).at("status").as_string(), "aborted");
   Ok("run.resume", {{"run_id", run}});
   fake_.Release();

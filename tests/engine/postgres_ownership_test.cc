@@ -65,7 +65,7 @@ struct Node {
     if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
       return Status::Internal(cmd + ": no reply in 60 s");
     }
-    return future.get();
+    return ReplyObject(future.get());
   }
   json::object Get(const std::string& run) {
     auto r = Call("run.get", {{"run_id", run}});

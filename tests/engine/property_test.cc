@@ -337,7 +337,7 @@ void EnginePropertyTest::CheckNextAnswers() {
       continue;
     }
     EXPECT_EQ(p->answers, 1) << "run.next on " << p->run << " answered " << p->answers << " times";
-    const CommandReply& r = *p->reply;
+    const Result<json::object> r = ReplyObject(*p->reply);
     Expect("run.next", r);
     if (!r.ok()) continue;
     const std::string step_status(r->at("step").at("status").as_string());

@@ -43,13 +43,13 @@ class HangExecutor final : public Executor {
   }
 };
 
-CommandReply Call(Engine& engine, const std::string& cmd, json::object args) {
+Result<json::object> Call(Engine& engine, const std::string& cmd, json::object args) {
   std::promise<CommandReply> promise;
   engine.Handle(CommandRequest{"c", cmd, std::move(args), "", "test"},
                 [&promise](CommandReply r) { promise.set_value(std::move(r)); });
   CommandReply r = promise.get_future().get();
   if (!r.ok()) Die(cmd + ": " + r.status().ToString());
-  return r;
+  return ReplyObject(r);
 }
 
 }  // namespace
