@@ -115,12 +115,8 @@ void Key(std::string& out, std::string_view key) {
   out += "\":";
 }
 
-void Number(std::string& out, std::int64_t v) {
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-
-void Number(std::string& out, std::uint64_t v) {
+template <typename Integer>
+void Number(std::string& out, Integer v) {
   char buf[24];
   out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
@@ -152,13 +148,13 @@ void AppendValue(std::string& out, const Json& v) {
 void StepText(std::string& out, const StepRecord& s, const json::value& output) {
   out += '{';
   Key(out, "index");
-  Number(out, std::uint64_t{s.index});
+  Number(out, s.index);
   Key(out, "name");
   AppendJsonString(out, s.name);
   Key(out, "status");
   AppendJsonString(out, Name(s.status));
   Key(out, "attempt");
-  Number(out, std::uint64_t{s.attempt});
+  Number(out, s.attempt);
   Key(out, "started_at");
   StringOrNull(out, s.started_at);
   Key(out, "ended_at");
@@ -202,9 +198,9 @@ void AppendRunJson(std::string& out, const RunState& r, RunDetail detail,
   Key(out, "status");
   AppendJsonString(out, Name(r.status));
   Key(out, "cursor");
-  Number(out, std::uint64_t{r.cursor});
+  Number(out, r.cursor);
   Key(out, "total_steps");
-  Number(out, std::uint64_t{r.total_steps()});
+  Number(out, r.total_steps());
   Key(out, "autorun");
   out += r.autorun ? "true" : "false";
   Key(out, "version");
@@ -218,7 +214,7 @@ void AppendRunJson(std::string& out, const RunState& r, RunDetail detail,
     out += "{\"run_id\":";
     AppendJsonString(out, r.parent->run_id);
     out += ",\"at\":";
-    Number(out, std::uint64_t{r.parent->at});
+    Number(out, r.parent->at);
     out += ",\"version\":";
     Number(out, r.parent->version);
     out += '}';
