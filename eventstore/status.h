@@ -51,13 +51,19 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
+// Whether a Result<T> may be made from a value that converts to T implicitly (one
+// conversion more than C++ allows on its own). Off unless a type opts in.
+template <typename T>
+struct ImplicitResultConversion : std::false_type {};
+
 // A value or a non-ok Status.
 template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  // From what converts to T implicitly (a json::object for a CommandResult).
-  template <typename U, typename = std::enable_if_t<!std::is_same_v<std::decay_t<U>, T> &&
+  // From what converts to T implicitly, for the types that opt in (ImplicitResultConversion).
+  template <typename U, typename = std::enable_if_t<ImplicitResultConversion<T>::value &&
+                                                    !std::is_same_v<std::decay_t<U>, T> &&
                                                     !std::is_same_v<std::decay_t<U>, Status> &&
                                                     std::is_convertible_v<U&&, T>>>
   Result(U&& value) : value_(T(std::forward<U>(value))) {}  // NOLINT(google-explicit-constructor)

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "eventstore/status.h"
+#include "projections/run_json.h"
 
 namespace forkline {
 
@@ -31,11 +32,11 @@ inline bool IsMutatingCommand(std::string_view cmd) {
          cmd == "run.autorun" || cmd == "run.cancel" || cmd == "run.retry" || cmd == "run.fork";
 }
 
-// The `result` object of a successful reply: the JSON text the front ends send and, when
-// built from a DOM or once asked for, that DOM (parsed from the text on first use: tests
-// and the HTTP step-output route read fields; the front ends only copy the text). The
-// engine writes run replies straight to text (projections/run_json.h AppendRunJson).
-// A copy shares the DOM; one object is used by one thread at a time.
+// The `result` object of a successful reply: the JSON text the front ends send, and the
+// DOM when it was built from one. The engine writes run replies straight to text
+// (projections/run_json.h AppendRunJson); object() parses such text again — for tests and
+// tools, never on a front end's path (a reparse could round the last digit of a double).
+// Immutable once made: copies share the DOM, any thread may read it.
 class CommandResult {
  public:
   // From a DOM: serialised once, here. run_id()/version() come from its "run", if any.
@@ -45,8 +46,10 @@ class CommandResult {
       if (const auto* id = run->get_object().if_contains("id"); id && id->is_string()) {
         run_id_ = id->get_string();
       }
-      if (const auto* v = run->get_object().if_contains("version"); v && v->is_number()) {
-        version_ = v->to_number<std::uint64_t>();
+      if (const auto* v = run->get_object().if_contains("version"); v && v->is_uint64()) {
+        version_ = v->get_uint64();
+      } else if (v && v->is_int64() && v->get_int64() >= 0) {
+        version_ = static_cast<std::uint64_t>(v->get_int64());
       }
     }
     object_ = std::make_shared<const boost::json::object>(std::move(object));
@@ -61,11 +64,11 @@ class CommandResult {
   }
 
   const std::string& text() const { return text_; }
-  const boost::json::object& object() const {
-    if (!object_) {
-      object_ = std::make_shared<const boost::json::object>(boost::json::parse(text_).as_object());
-    }
-    return *object_;
+  // The DOM: the one it was built from, or the text parsed (as deep as stored JSON may
+  // nest). A copy either way.
+  boost::json::object object() const {
+    if (object_) return *object_;
+    return boost::json::parse(text_, {}, StoredJsonOptions()).as_object();
   }
   // The run the result shows ("run"), for logs; empty / 0 when none.
   const std::string& run_id() const { return run_id_; }
@@ -74,10 +77,14 @@ class CommandResult {
  private:
   CommandResult() = default;
   std::string text_;
-  mutable std::shared_ptr<const boost::json::object> object_;
+  std::shared_ptr<const boost::json::object> object_;  // null when made from text
   std::string run_id_;
   std::uint64_t version_ = 0;
 };
+
+// A reply's result may be given as a json::object (see Result's converting constructor).
+template <>
+struct ImplicitResultConversion<CommandResult> : std::true_type {};
 
 // The result of a successful reply, or the error.
 using CommandReply = Result<CommandResult>;

@@ -122,7 +122,9 @@ CommandReply Engine::DoGet(const json::object& a) {
   if (!runs_.Find(*id)) return Status::NotFound("run " + *id + " does not exist");
   auto state = FullState(*id);
   if (!state.ok()) return state.status();
-  return RenderRun(*state, RunDetail::kFull, *state);
+  // A DOM, not text: the HTTP step-output route reads one output out of it, and parsing
+  // the text again could change the last digit of a double.
+  return json::object{{"run", RunToJson(*state, RunDetail::kFull)}};
 }
 
 CommandReply Engine::DoList(const json::object& a) {

@@ -226,6 +226,25 @@ TEST_F(EngineTest, ForkOverrideReplacesTheOutputTheNextStepSees) {
             "bad_request");
 }
 
+// Outputs nest as deep as stored JSON may (1024), deeper than Boost.JSON's default parse
+// depth (32): replies written as text and the DOM of run.get carry them whole.
+TEST_F(EngineTest, RepliesCarryDeeplyNestedOutputs) {
+  json::value deep = 1;
+  for (int i = 0; i < 40; ++i) deep = json::array{deep};
+  WorkflowDefinition nested = ThreeSteps({{"emit", {{"deep", deep}}}});
+  nested.kind = "nested";
+  StartEngine({nested});
+  const std::string run = Create("nested");
+  Ok("run.next", {{"run_id", run}});
+  auto step = Call("run.next", {{"run_id", run}});
+  ASSERT_OK(step);
+  EXPECT_EQ(step->at("step").at("output").at("deep"), deep);
+  auto paused = Call("run.pause", {{"run_id", run}});  // written as text
+  ASSERT_OK(paused);
+  EXPECT_EQ(paused->at("run").at("steps").at(1).at("output").at("deep"), deep);
+  EXPECT_EQ(Get(run).at("steps").at(1).at("output").at("deep"), deep);  // run.get
+}
+
 TEST_F(EngineTest, ForkAtTheEndIsCompletedAtOnce) {
   StartEngine();
   const std::string src = Create("three", true);
