@@ -118,10 +118,20 @@ void Engine::AppendToRun(const Entry& entry, std::vector<NewEvent> events,
   // The driver's appends carry its lease token (and so do its answers to commands).
   req.fence = ownership_->Held(entry->id).value_or(0);
   req.events = std::move(events);
-  store_.AppendAsync(std::move(req), [this, then = std::move(then)](Result<AppendResult> r) mutable {
+  const bool fenced = req.fence != 0;
+  store_.AppendAsync(std::move(req), [this, entry, fenced, then = std::move(then)](Result<AppendResult> r) mutable {
     // The store listener has folded the events already; continue off the writer thread.
     // (The store calls this once: `then` moves on rather than being copied.)
-    boost::asio::post(io_, [then = std::move(then), s = r.ok() ? Status::Ok() : r.status()] { then(s); });
+    boost::asio::post(io_, [this, entry, fenced, then = std::move(then),
+                            s = r.ok() ? Status::Ok() : r.status()]() mutable {
+      // A fenced append is refused (kUnavailable) when another node claimed the lease
+      // meanwhile: a lost race, decided again like one (Confirm asks the shared store).
+      if (fenced && s.code() == Code::kUnavailable && ownership_->Shared() &&
+          !ownership_->Confirm(entry->id)) {
+        s = Status::Conflict("run " + entry->id + " was taken over by another node: " + s.message());
+      }
+      then(std::move(s));
+    });
   });
 }
 

@@ -129,14 +129,8 @@ void Engine::AppendAsDriver(const Entry& entry, std::vector<NewEvent> events,
   if (!ownership_->Held(entry->id)) {
     return then(Status::Unavailable("this node no longer drives run " + entry->id));
   }
-  AppendToRun(entry, std::move(events), [this, entry, then = std::move(then)](Status s) {
-    // A fenced append is refused (kUnavailable) when another node claimed the lease: a
-    // lost race, decided again like one.
-    if (s.code() == Code::kUnavailable && ownership_->Shared() && !ownership_->Confirm(entry->id)) {
-      s = Status::Conflict("run " + entry->id + " was taken over by another node: " + s.message());
-    }
-    then(std::move(s));
-  });
+  // A refusal because another node took the lease comes back as kConflict (AppendToRun).
+  AppendToRun(entry, std::move(events), std::move(then));
 }
 
 bool Engine::Behind(const Entry& entry, std::uint64_t version) {
