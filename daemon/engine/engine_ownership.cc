@@ -35,7 +35,7 @@ bool Engine::Busy(const Entry& entry) {
 void Engine::TakeOver(const Entry& entry, const SerialQueue::Done& done, int attempt) {
   // An attempt this node runs (or its retry's backoff) is left to finish first: its end
   // decides what comes next.
-  if (!accepting_ || Busy(entry) || !NeedsDriver(entry) || !ownership_->Acquire(entry->id)) {
+  if (!accepting_ || Busy(entry) || !NeedsDriver(entry) || !ownership_->Acquire(entry->id).ok()) {
     return done();
   }
   const RunState state = entry->Snapshot();

@@ -114,9 +114,10 @@ void Engine::DoNext(const CommandRequest& req, const EventMeta& meta, ReplyFn re
     // log must still end at state.version). A retry that is due is its driver's to run.
     const auto token = RetryDue(state) ? ownership_->Acquire(entry->id)
                                        : ownership_->Claim(entry->id, state.version);
-    if (!token) {
-      const Status s = Status::Conflict("run " + state.id + " is driven by another node");
-      if (!expect && !RetryDue(state) &&
+    if (!token.ok()) {
+      // Unavailable (the shared store cannot be reached) is the client's to retry.
+      const Status& s = token.status();
+      if (s.code() == Code::kConflict && !expect && !RetryDue(state) &&
           RetryLater(s, attempt, [this, req, meta, reply, attempt] { DoNext(req, meta, reply, attempt + 1); })) {
         return done();
       }
@@ -362,8 +363,8 @@ void Engine::MaybeAdvance(const Entry& entry, int attempt, bool claim) {
     // After a command on this node (autorun on, resume) the lease may be claimed from a
     // node that holds it idle, as run.next does.
     const bool take = claim && !RetryDue(now);
-    if (!(take ? ownership_->Claim(entry->id, now.version) : ownership_->Acquire(entry->id))) {
-      return done();  // another node drives it
+    if (!(take ? ownership_->Claim(entry->id, now.version) : ownership_->Acquire(entry->id)).ok()) {
+      return done();  // another node drives it, or the scan takes it up once the store is back
     }
     const std::uint32_t index = now.cursor;
     const std::uint32_t step_attempt = now.steps[index].attempt + 1;

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "eventstore/status.h"
+
 namespace forkline {
 
 class Ownership {
@@ -29,16 +31,15 @@ class Ownership {
   virtual ~Ownership() = default;
 
   // Makes this node the run's driver, or keeps it so. The fencing token for its appends
-  // (0: no fencing needed), or nullopt when another node drives the run (or the shared
-  // store cannot be reached).
-  virtual std::optional<std::uint64_t> Acquire(const std::string& run_id) = 0;
+  // (0: no fencing needed); kConflict when another node drives the run; kUnavailable
+  // when the shared store cannot be reached or this node cannot append.
+  virtual Result<std::uint64_t> Acquire(const std::string& run_id) = 0;
   // Acquire for a command that starts a new step, decided on the run's log up to
   // `head_version`: when another node holds the lease but the log still ends there (so
   // that node has no step in flight), the lease is taken from it (a higher token; its
-  // next fenced append is refused). Nullopt when the log has moved on (decide again) or
-  // the shared store cannot be reached.
-  virtual std::optional<std::uint64_t> Claim(const std::string& run_id,
-                                             std::uint64_t head_version) = 0;
+  // next fenced append is refused). kConflict when the log has moved on (decide again);
+  // kUnavailable as for Acquire.
+  virtual Result<std::uint64_t> Claim(const std::string& run_id, std::uint64_t head_version) = 0;
   // After an append fenced with this node's token was refused: whether the lease still
   // stands in the shared store. False (and forgotten here) when another node has taken
   // it; true when it stands or the store cannot tell.
@@ -68,8 +69,8 @@ class Ownership {
 // One node drives everything: tokens are 0, nothing is shared.
 class SingleNodeOwnership final : public Ownership {
  public:
-  std::optional<std::uint64_t> Acquire(const std::string&) override { return 0; }
-  std::optional<std::uint64_t> Claim(const std::string&, std::uint64_t) override { return 0; }
+  Result<std::uint64_t> Acquire(const std::string&) override { return std::uint64_t{0}; }
+  Result<std::uint64_t> Claim(const std::string&, std::uint64_t) override { return std::uint64_t{0}; }
   bool Confirm(const std::string&) override { return true; }
   std::optional<std::uint64_t> Held(const std::string&) override { return 0; }
   void Release(const std::string&) override {}

@@ -13,17 +13,17 @@ PostgresOwnership::PostgresOwnership(std::unique_ptr<PostgresLeases> leases,
 
 PostgresOwnership::~PostgresOwnership() { Stop(); }
 
-std::optional<std::uint64_t> PostgresOwnership::Acquire(const std::string& run_id) {
+Result<std::uint64_t> PostgresOwnership::Acquire(const std::string& run_id) {
   return Take(run_id, std::nullopt);
 }
 
-std::optional<std::uint64_t> PostgresOwnership::Claim(const std::string& run_id,
-                                                      std::uint64_t head_version) {
+Result<std::uint64_t> PostgresOwnership::Claim(const std::string& run_id,
+                                               std::uint64_t head_version) {
   return Take(run_id, head_version);
 }
 
-std::optional<std::uint64_t> PostgresOwnership::Take(const std::string& run_id,
-                                                     std::optional<std::uint64_t> head_version) {
+Result<std::uint64_t> PostgresOwnership::Take(const std::string& run_id,
+                                              std::optional<std::uint64_t> head_version) {
   {
     std::lock_guard lock(mu_);
     const auto now = std::chrono::steady_clock::now();
@@ -32,18 +32,25 @@ std::optional<std::uint64_t> PostgresOwnership::Take(const std::string& run_id,
       it->second.last_acquire = now;  // no round trip: the lease is kept, not taken again
       return it->second.token;
     }
-    if (cut_off_) return std::nullopt;
+    if (cut_off_) return Status::Unavailable("the shared store cannot be reached (testing)");
   }
-  if (!StoreHealthy()) return std::nullopt;
+  if (!StoreHealthy()) {
+    return Status::Unavailable("this node's store cannot append; another node may drive run " +
+                               run_id);
+  }
   const auto sent = std::chrono::steady_clock::now();
   auto token = head_version ? leases_->Claim(run_id, options_.node_id, options_.ttl, *head_version)
                             : leases_->Acquire(run_id, options_.node_id, options_.ttl);
   if (!token.ok()) {
     std::fprintf(stderr, "forklined: warn: lease for run %s: %s\n", run_id.c_str(),
                  token.status().ToString().c_str());
-    return std::nullopt;
+    return Status::Unavailable("the lease for run " + run_id + " cannot be taken: " +
+                               token.status().message());
   }
-  if (!token->has_value()) return std::nullopt;
+  if (!token->has_value()) {
+    return Status::Conflict(head_version ? "run " + run_id + " has moved on or is driven by another node"
+                                         : "run " + run_id + " is driven by another node");
+  }
   std::lock_guard lock(mu_);
   held_[run_id] = HeldLease{**token, sent + options_.ttl - Margin(), std::chrono::steady_clock::now()};
   return **token;

@@ -36,8 +36,8 @@ class PostgresOwnership final : public Ownership {
   PostgresOwnership(std::unique_ptr<PostgresLeases> leases, PostgresOwnershipOptions options);
   ~PostgresOwnership() override;  // Stop()
 
-  std::optional<std::uint64_t> Acquire(const std::string& run_id) override;
-  std::optional<std::uint64_t> Claim(const std::string& run_id, std::uint64_t head_version) override;
+  Result<std::uint64_t> Acquire(const std::string& run_id) override;
+  Result<std::uint64_t> Claim(const std::string& run_id, std::uint64_t head_version) override;
   bool Confirm(const std::string& run_id) override;
   std::optional<std::uint64_t> Held(const std::string& run_id) override;
   void Release(const std::string& run_id) override;
@@ -59,7 +59,7 @@ class PostgresOwnership final : public Ownership {
     std::chrono::steady_clock::time_point last_acquire;  // for Idle
   };
   // Acquire, or with `head_version` Claim.
-  std::optional<std::uint64_t> Take(const std::string& run_id,
+  Result<std::uint64_t> Take(const std::string& run_id,
                                     std::optional<std::uint64_t> head_version);
   void RenewLoop();
   void RenewOnce();

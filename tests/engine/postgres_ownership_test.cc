@@ -203,10 +203,35 @@ TEST(PostgresOwnership, ANodeWhoseStoreCannotAppendLetsItsRunsGo) {
   healthy->store(false);
   b.WaitFor(run, [](const json::object& r) { return r.at("status").as_string() == "completed"; });
   EXPECT_FALSE(a.ownership->Held(run).has_value());
-  EXPECT_FALSE(a.ownership->Acquire(run).has_value());  // nor takes it back
+  auto again = a.ownership->Acquire(run);  // nor takes it back
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), Code::kUnavailable) << again.status().ToString();
   auto lease = Leases(options)->Get(run);
   ASSERT_OK(lease);
   EXPECT_GE(lease->token, 2u);
+}
+
+// A node that cannot reach the lease table answers run.next `unavailable` (the client
+// retries later), not `conflict` "driven by another node", which no other node is; once
+// the database answers again the same command starts the step. (It said `conflict`.)
+TEST(PostgresOwnership, RunNextWhileTheLeasesCannotBeReachedIsUnavailable) {
+  const PostgresStoreOptions options = FreshPgOptions();
+  Node a(options, "a");
+  auto created = a.Call("run.create", {{"kind", "three"}, {"input", json::object{}}});
+  ASSERT_OK(created);
+  const std::string run(created->at("run").at("id").as_string());
+
+  a.ownership->CutOffForTesting(true);
+  auto refused = a.Call("run.next", {{"run_id", run}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().ToString();
+  EXPECT_EQ(a.Get(run).at("version").to_number<std::uint64_t>(), 1u) << "nothing was appended";
+
+  a.ownership->CutOffForTesting(false);
+  a.fake.Release();
+  auto stepped = a.Call("run.next", {{"run_id", run}});
+  ASSERT_OK(stepped);
+  EXPECT_EQ(StepStatus(stepped->at("run").as_object(), 0), "completed");
 }
 
 TEST(PostgresOwnership, CommandsOnEitherNodeAreDecidedAgainAfterALostRace) {
