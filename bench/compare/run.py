@@ -9,7 +9,8 @@ Rows (event payloads ~200 bytes; every durable row syncs before acknowledging):
       event each) beside Redis XADD (appendfsync always, redis-benchmark -c 1), PostgreSQL
       one-row INSERT+COMMIT (pgbench -c 1), a raw write+fdatasync probe, a raw ZeroMQ echo.
   M2  64 clients: forklined beside Redis XADD -c 64, db_bench fillrandom --sync=1
-      --threads=32, pgbench -c 16; events per fsync from forklined's /metrics.
+      --threads=32, pgbench -c 16; events per fsync from forklined's /metrics. A floor row:
+      the raw ZeroMQ echo (no work, no disk) under the same client and load.
   M3  rebuild a run's projection from a 1,000,000-event log beside db_bench readseq over
       1,000,000 200-byte values.
   M4  fork of a 1,000,000-event run vs of a 10-event run (durable).
@@ -20,7 +21,7 @@ Rows (event payloads ~200 bytes; every durable row syncs before acknowledging):
   M6  memory per idle SSE subscriber (server RSS delta; nchan: its worker's) and per idle
       run (forklined RSS delta over 10,000 run.create).
   M8  daemon CPU time per durable event at the M2 load (/proc/PID/stat) beside
-      redis-server's CPU per XADD.
+      redis-server's CPU per XADD; a floor row: the echo server's CPU per round trip.
   M7  the PostgreSQL backend: a second forklined with [store] backend = "postgres" on the
       same PostgreSQL server, 64 clients as M2 (durable events/s), beside pgbench -c 16.
 
@@ -285,7 +286,7 @@ def fanout(build, mode, sizes, **flags):
 
 
 def one_round(build, tmp, peers, sizes):
-    fl, redis, pg, echo_endpoint, redis_pid, nchan, fl_pg = peers
+    fl, redis, pg, echo_endpoint, echo_pid, redis_pid, nchan, fl_pg = peers
     r = {}
     secs = sizes["seconds"]
     # M1
@@ -302,6 +303,11 @@ def one_round(build, tmp, peers, sizes):
                         fl.metric("forkline_store_sync_seconds_count"), cpu_seconds(fl.proc.pid))
     r["m2_forkline"]["events_per_sync"] = (ev1 - ev0) / max(1.0, sync1 - sync0)
     r["m8_forkline_us"] = (cpu1 - cpu0) * 1e6 / max(1.0, ev1 - ev0)
+    # The transport's floor under the same load: a ZeroMQ ROUTER that only echoes (no
+    # work, no disk), driven by the same client code; its CPU per round trip.
+    c0 = cpu_seconds(echo_pid)
+    r["m2_echo"] = load(build, "echo", echo_endpoint, 64, secs)
+    r["m8_echo_us"] = (cpu_seconds(echo_pid) - c0) * 1e6 / max(1, r["m2_echo"]["ops"])
     c0 = cpu_seconds(redis_pid)
     r["m2_redis"] = redis.xadd(64, sizes["m2_n"])
     r["m8_redis_us"] = (cpu_seconds(redis_pid) - c0) * 1e6 / sizes["m2_n"]
@@ -342,7 +348,8 @@ def table(rounds, meta):
     rows = []
 
     def add(m, what, value, unit, beside, ratio, goal, ok):
-        rows.append((m, what, value, unit, beside, ratio, goal, "yes" if ok else "**no**"))
+        met = "-" if ok is None else "yes" if ok else "**no**"
+        rows.append((m, what, value, unit, beside, ratio, goal, met))
 
     def med(pick):
         return median_round(rounds, pick)[0]
@@ -372,6 +379,10 @@ def table(rounds, meta):
         "%.2fx / %.2fx / %.2fx" % (f2 / r2, f2 / d2, f2 / p2), ">= 1.5x / 4x / 8x",
         f2 >= 1.5 * r2 and f2 >= 4 * d2 and f2 >= 8 * p2)
     add("M2", "p99 latency", "%.0f" % f2p99, "us", "", "", "<= 3000 us", f2p99 <= 3000)
+    if all("m2_echo" in r for r in rounds):
+        e2 = med(lambda r: r["m2_echo"]["per_s"])
+        add("M2", "floor: ZeroMQ echo with no work, 64 clients (same client)", "%.0f" % e2, "/s",
+            "Redis %.0f" % r2, "%.2fx" % (e2 / r2), "-", None)
     # M3
     f3 = med(lambda r: r["m3m4_forkline"]["rebuild_per_s"])
     s3 = med(lambda r: r["m3_readseq"]["per_s"])
@@ -391,6 +402,10 @@ def table(rounds, meta):
     add("M8", "daemon CPU per durable event at M2 load", "%.1f" % c_f, "us",
         "redis-server %.1f us per XADD" % c_r, "%.2fx" % (c_f / c_r), "<= 0.7x and <= 15 us",
         c_f <= 0.7 * c_r and c_f <= 15)
+    if all("m8_echo_us" in r for r in rounds):
+        c_e = med(lambda r: r["m8_echo_us"])
+        add("M8", "floor: ZeroMQ echo server CPU per round trip, same load", "%.1f" % c_e, "us",
+            "redis-server %.1f us per XADD" % c_r, "%.2fx" % (c_e / c_r), "-", None)
     # M5
     n = rounds[0]["m5_forkline"]["subscribers"]
     fd, nd, rd = (med(lambda r: r["m5_forkline"]["deliveries_per_s"]),
@@ -491,7 +506,7 @@ def main():
         for i in range(a.rounds):
             print("round %d of %d ..." % (i + 1, a.rounds), file=sys.stderr, flush=True)
             rounds.append(one_round(build, tmp, (fl, redis, pg, "tcp://127.0.0.1:%d" % eport,
-                                                 redis.proc.pid, nchan, fl_pg), sizes))
+                                                 echo.pid, redis.proc.pid, nchan, fl_pg), sizes))
         echo.terminate()
         meta = {"when": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
                 "host": socket.gethostname(), "load": open("/proc/loadavg").read().split()[0],
