@@ -1,5 +1,6 @@
 #include "daemon/http/sse_hub.h"
 
+#include <utility>
 #include <vector>
 
 namespace forkline {
@@ -9,17 +10,30 @@ void SseHub::Attach(EventFeed& feed, net::any_io_executor executor) {
   attached_ = true;
   std::weak_ptr<SseHub> weak = weak_from_this();
   auto strand = *strand_;
-  // On the feed's thread: one post per item while any stream is open (nothing at all
-  // while none is); the loop over subscribers runs on the strand. A stream that opens
-  // after the check below read 0 subscribed before reading its history (SseSession), and
-  // the item was durable before the feed saw it: that history read returns it. The two
-  // fences (here and in Add) order "count, then read" against "write, then count".
-  const std::uint64_t id = feed.Subscribe([weak, strand, open = open_](const FeedItemPtr& item) {
+  // On the feed's thread: the item is queued and a fan-out posted unless one is pending,
+  // while any stream is open (nothing at all while none is); the loop over subscribers
+  // runs on the strand. A stream that opens after the check below read 0 subscribed
+  // before reading its history (SseSession), and the item was durable before the feed
+  // saw it: that history read returns it. The two fences (here and in Add) order "count,
+  // then read" against "write, then count".
+  const std::uint64_t id = feed.Subscribe([weak, strand, open = open_,
+                                           inbox = inbox_](const FeedItemPtr& item) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (open->load(std::memory_order_relaxed) == 0) return;
-    net::post(strand, [weak, item] {
+    {
+      std::lock_guard lock(inbox->mu);
+      inbox->items.push_back(item);
+      if (std::exchange(inbox->posted, true)) return;
+    }
+    net::post(strand, [weak, inbox] {
+      FeedList items;
+      {
+        std::lock_guard lock(inbox->mu);
+        items.swap(inbox->items);
+        inbox->posted = false;
+      }
       auto hub = weak.lock();
-      if (hub && hub->attached_.load()) hub->Publish(item);
+      if (hub && hub->attached_.load()) hub->Publish(items);
     });
   });
   std::lock_guard lock(mu_);
@@ -88,32 +102,62 @@ SseHub::Targets SseHub::Table::Snapshot() {
   return targets;
 }
 
-void SseHub::Fanout(const std::vector<Entry>& targets, const FeedItemPtr& item, bool global,
-                    Frame& frame) {
+void SseHub::Fanout(const std::vector<Entry>& targets, const FeedList& items, std::size_t first,
+                    std::size_t last, bool global, std::vector<Frame>& frames,
+                    std::vector<Frame>& other) {
+  auto delivery = [&](std::size_t k) {
+    if (!frames[k]) {
+      const FeedItem& item = *items[k];
+      // A transient item has no id: the same bytes serve both kinds of stream.
+      frames[k] = item.transient && other[k] ? other[k] : EncodeFrame(item, global);
+      if (item.transient) other[k] = frames[k];
+    }
+    return SseDelivery{items[k].get(), frames[k]};
+  };
+  std::vector<SseDelivery> all;   // what every unfiltered stream gets, built once
+  std::vector<SseDelivery> some;  // a filtered stream's share
   for (const Entry& e : targets) {
-    if (e.filtered && !e.request->Wants(*item)) continue;
     auto sink = e.sink.lock();
     if (!sink) continue;
-    if (!frame) frame = EncodeFrame(*item, global);
-    sink->Deliver(item, frame);
+    if (!e.filtered) {
+      if (all.empty()) {
+        for (std::size_t k = first; k < last; ++k) all.push_back(delivery(k));
+      }
+      sink->Deliver(all);
+      continue;
+    }
+    some.clear();
+    for (std::size_t k = first; k < last; ++k) {
+      if (e.request->Wants(*items[k])) some.push_back(delivery(k));
+    }
+    if (!some.empty()) sink->Deliver(some);
   }
 }
 
-void SseHub::Publish(const FeedItemPtr& item) {
-  Targets run_targets;
+void SseHub::Publish(const FeedList& items) {
+  // Encoded lazily, once per item and id kind.
+  std::vector<Frame> run_frames(items.size());
+  std::vector<Frame> global_frames(items.size());
+  // Run streams: each run's consecutive items go out together.
+  for (std::size_t first = 0; first < items.size();) {
+    std::size_t last = first + 1;
+    while (last < items.size() && items[last]->run_id == items[first]->run_id) ++last;
+    Targets targets;
+    {
+      std::lock_guard lock(mu_);
+      auto table = run_streams_.find(items[first]->run_id);
+      if (table != run_streams_.end()) targets = table->second.Snapshot();
+    }
+    if (targets) Fanout(*targets, items, first, last, false, run_frames, global_frames);
+    first = last;
+  }
   Targets global_targets;
   {
     std::lock_guard lock(mu_);
-    auto table = run_streams_.find(item->run_id);
-    if (table != run_streams_.end()) run_targets = table->second.Snapshot();
     if (!global_streams_.entries.empty()) global_targets = global_streams_.Snapshot();
   }
-  // Encoded lazily, once per id kind; transient items have one frame for both.
-  Frame run_frame;
-  if (run_targets) Fanout(*run_targets, item, false, run_frame);
   if (global_targets) {
-    Frame global_frame = item->transient ? run_frame : nullptr;
-    Fanout(*global_targets, item, true, global_frame);
+    Fanout(*global_targets, items, 0, items.size(), true, global_frames, run_frames);
   }
 }
 

@@ -5,11 +5,14 @@
 //
 // Thread safety: every method may be called from any thread. The mutex guards only the
 // subscriber tables; Publish copies the matching weak_ptrs under it, then delivers
-// without it. The feed's listener only posts each item to the hub's own strand (on the
-// HTTP io pool; nothing while no stream is open), so the feed's thread — the store's
-// writer — never loops over the subscribers; items are fanned out there one at a time,
-// in the feed's order. Deliver() only queues for the session's strand, so a slow
-// subscriber never slows the feed or the other subscribers.
+// without it. The feed's listener only queues each item for the hub's own strand (on the
+// HTTP io pool; nothing while no stream is open) and posts one fan-out when none is
+// pending, so the feed's thread — the store's writer — never loops over the
+// subscribers. A fan-out takes every item queued by then, in the feed's order, and hands
+// each stream all of its items at once: the busier the hub, the more frames each stream
+// gets per wake-up and per write (as a raw epoll loop that has fallen behind batches).
+// Deliver() only queues for the session's strand, so a slow subscriber never slows the
+// feed or the other subscribers.
 
 #include <atomic>
 #include <cstdint>
@@ -17,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,12 +31,19 @@
 
 namespace forkline {
 
+// One item for one stream, with its encoding for that stream. `item` lives as long as
+// the Deliver call.
+struct SseDelivery {
+  const FeedItem* item;
+  Frame frame;
+};
+
 class SseSink {
  public:
   virtual ~SseSink() = default;
-  // Called on the feed's thread for every item the sink's request Wants(); must not
-  // block (post and return).
-  virtual void Deliver(const FeedItemPtr& item, const Frame& frame) = 0;
+  // Called on the hub's strand with the items the sink's request Wants(), in the feed's
+  // order (one call per fan-out); must not block (post and return).
+  virtual void Deliver(std::span<const SseDelivery> batch) = 0;
 };
 
 class SseHub : public std::enable_shared_from_this<SseHub> {
@@ -49,8 +60,9 @@ class SseHub : public std::enable_shared_from_this<SseHub> {
   void Remove(std::uint64_t id);
   std::size_t size() const;
 
-  // Delivers `item` to every registered stream that wants it, on the calling thread.
-  void Publish(const FeedItemPtr& item);
+  // Delivers `items` (in feed order) to every registered stream that wants them, on the
+  // calling thread: one Deliver per stream.
+  void Publish(const FeedList& items);
 
  private:
   struct Entry {
@@ -67,8 +79,18 @@ class SseHub : public std::enable_shared_from_this<SseHub> {
     Targets targets;  // null: stale
     Targets Snapshot();
   };
-  static void Fanout(const std::vector<Entry>& targets, const FeedItemPtr& item, bool global,
-                     Frame& frame);
+  // Items [first, last) of `items` to `targets`; frames[k] is item k's encoding for this
+  // kind of stream, made on first use (a transient item's is shared with `other`).
+  static void Fanout(const std::vector<Entry>& targets, const FeedList& items, std::size_t first,
+                     std::size_t last, bool global, std::vector<Frame>& frames,
+                     std::vector<Frame>& other);
+
+  // Items the feed's listener queued for the next fan-out.
+  struct Inbox {
+    std::mutex mu;
+    FeedList items;
+    bool posted = false;  // a fan-out is posted and has not taken the items yet
+  };
 
   mutable std::mutex mu_;  // guards everything below
   std::uint64_t next_id_ = 1;
@@ -82,6 +104,7 @@ class SseHub : public std::enable_shared_from_this<SseHub> {
   // Streams registered (Add minus Remove); the feed's listener reads it to post nothing
   // while no stream is open. Shared with that listener.
   std::shared_ptr<std::atomic<std::size_t>> open_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();  // shared with that listener
 };
 
 }  // namespace forkline

@@ -49,14 +49,16 @@ void SseSession::Start() {
   net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->OnStart(); });
 }
 
-void SseSession::Deliver(const FeedItemPtr& item, const Frame& frame) {
+void SseSession::Deliver(std::span<const SseDelivery> batch) {
   {
     std::lock_guard lock(inbox_mu_);
-    if (inbox_.size() >= state_->options.sse_queue_limit) {
-      inbox_.clear();  // the strand is that far behind: treated as a full queue
-      inbox_overflow_ = true;
+    for (const SseDelivery& d : batch) {
+      if (inbox_.size() >= state_->options.sse_queue_limit) {
+        inbox_.clear();  // the strand is that far behind: treated as a full queue
+        inbox_overflow_ = true;
+      }
+      inbox_.push_back({d.frame, request_.IdOf(*d.item), d.item->transient, d.item->terminal});
     }
-    inbox_.emplace_back(item, frame);
     if (std::exchange(inbox_posted_, true)) return;
   }
   net::post(socket_.get_executor(), [self = shared_from_this()] { self->DrainInbox(); });
@@ -78,7 +80,7 @@ void SseSession::DrainInbox() {
     // Catching up: what was dropped is durable and comes back from the history read.
     if (phase_ == Phase::kStarting || phase_ == Phase::kCatchingUp) pending_.clear();
   }
-  for (const auto& [item, frame] : draining_) OnDeliver(item, frame);
+  for (LiveFrame& live : draining_) OnDeliver(std::move(live));
   draining_.clear();
   DoWrite();
 }
@@ -108,6 +110,7 @@ void SseSession::OnStart() {
 
 void SseSession::ConfigureSocket() {
   beast::error_code ec;
+  socket_.non_blocking(true, ec);  // DoWrite's writes return instead of waiting
   socket_.set_option(tcp::no_delay(true), ec);
   if (state_->options.sse_send_buffer_bytes > 0) {
     socket_.set_option(net::socket_base::send_buffer_size(state_->options.sse_send_buffer_bytes),
@@ -161,11 +164,11 @@ void SseSession::CatchUp() {
 
 void SseSession::GoLive() {
   phase_ = Phase::kLive;
-  std::deque<std::pair<FeedItemPtr, Frame>> pending;
+  std::deque<LiveFrame> pending;
   pending.swap(pending_);
-  for (const auto& [item, frame] : pending) {
+  for (LiveFrame& live : pending) {
     if (phase_ != Phase::kLive) break;
-    OnLive(*item, frame);
+    OnLive(std::move(live));
   }
   // A run stream whose history ends with a terminal event is done once that is sent.
   if (phase_ == Phase::kLive && request_.until_terminal && !request_.global && last_terminal_) {
@@ -173,34 +176,33 @@ void SseSession::GoLive() {
   }
 }
 
-void SseSession::OnDeliver(const FeedItemPtr& item, const Frame& frame) {
+void SseSession::OnDeliver(LiveFrame&& live) {
   switch (phase_) {
     case Phase::kStarting:
     case Phase::kCatchingUp:
-      pending_.emplace_back(item, frame);
+      pending_.push_back(std::move(live));
       // Safe to drop: durable items come back from the next history read.
       if (pending_.size() > state_->options.sse_queue_limit) pending_.clear();
       return;
     case Phase::kLive:
-      return OnLive(*item, frame);  // the caller writes
+      return OnLive(std::move(live));  // the caller writes
     case Phase::kDraining:
     case Phase::kDone: return;
   }
 }
 
-void SseSession::OnLive(const FeedItem& item, const Frame& frame) {
-  if (!item.transient) {
-    const std::uint64_t id = request_.IdOf(item);
-    if (id <= last_id_) return;  // already sent from history
-    last_id_ = id;
-    last_terminal_ = item.terminal;
+void SseSession::OnLive(LiveFrame&& live) {
+  if (!live.transient) {
+    if (live.id <= last_id_) return;  // already sent from history
+    last_id_ = live.id;
+    last_terminal_ = live.terminal;
   }
   // Only live frames count: history is bounded by the page size already.
   if (queue_.size() - history_queued_ >= state_->options.sse_queue_limit) {
     return Finish("slow");
   }
-  queue_.push_back(frame);
-  if (request_.until_terminal && !request_.global && item.terminal) phase_ = Phase::kDraining;
+  queue_.push_back(std::move(live.frame));
+  if (request_.until_terminal && !request_.global && live.terminal) phase_ = Phase::kDraining;
 }
 
 void SseSession::SendError(const Status& status) {
@@ -215,25 +217,51 @@ void SseSession::SendError(const Status& status) {
 }
 
 void SseSession::DoWrite() {
-  if (!writing_.empty() || queue_.empty() || phase_ == Phase::kDone) return;
-  std::vector<net::const_buffer> buffers;
-  while (!queue_.empty() && writing_.size() < kMaxFramesPerWrite) {
-    writing_.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-    if (history_queued_ > 0) --history_queued_;
-    buffers.emplace_back(net::buffer(*writing_.back()));
+  if (waiting_writable_ || phase_ == Phase::kDone) return;
+  if (writing_.empty() && queue_.empty()) return;
+  while (!writing_.empty() || !queue_.empty()) {
+    while (!queue_.empty() && writing_.size() < kMaxFramesPerWrite) {
+      writing_.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      if (history_queued_ > 0) --history_queued_;
+    }
+    // writing_'s first frame may have gone out in part (written_ bytes of it).
+    buffers_.clear();
+    for (const Frame& f : writing_) buffers_.emplace_back(f->data(), f->size());
+    buffers_.front() += written_;
+    beast::error_code ec;
+    const std::size_t n = socket_.write_some(buffers_, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again || (!ec && n == 0)) {
+      waiting_writable_ = true;
+      write_started_ = std::chrono::steady_clock::now();
+      socket_.async_wait(tcp::socket::wait_write,
+                         beast::bind_front_handler(&SseSession::OnWritable, shared_from_this()));
+      return;
+    }
+    if (ec) return Finish("closed");
+    written_ += n;
+    std::size_t done = 0;
+    while (done < writing_.size() && written_ >= writing_[done]->size()) {
+      written_ -= writing_[done]->size();
+      ++done;
+    }
+    writing_.erase(writing_.begin(), writing_.begin() + static_cast<std::ptrdiff_t>(done));
   }
-  write_started_ = std::chrono::steady_clock::now();
-  net::async_write(socket_, buffers,
-                   beast::bind_front_handler(&SseSession::OnWrite, shared_from_this()));
+  AfterWrites();
 }
 
-void SseSession::OnWrite(beast::error_code ec, std::size_t) {
-  writing_.clear();
+void SseSession::OnWritable(beast::error_code ec) {
+  waiting_writable_ = false;
   if (phase_ == Phase::kDone) return;
   if (ec) return Finish("closed");
-  if (!queue_.empty()) return DoWrite();
-  if (phase_ == Phase::kCatchingUp) return CatchUp();
+  DoWrite();
+}
+
+void SseSession::AfterWrites() {
+  if (phase_ == Phase::kCatchingUp) {
+    // The next page after other handlers had their turn (as an async write's end did).
+    return net::post(socket_.get_executor(), [self = shared_from_this()] { self->CatchUp(); });
+  }
   if (phase_ == Phase::kDraining) Finish(counted_ ? "until" : "error");
 }
 
@@ -257,7 +285,7 @@ void SseSession::DoTick() {
 
 void SseSession::OnTick(beast::error_code ec) {
   if (ec || phase_ == Phase::kDone) return;
-  if (!writing_.empty()) {
+  if (waiting_writable_) {
     const auto stalled = std::chrono::steady_clock::now() - write_started_;
     if (stalled > std::chrono::seconds(state_->options.idle_timeout_s)) return Finish("slow");
   } else if (queue_.empty() && phase_ != Phase::kDraining) {

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -15,12 +16,16 @@ namespace {
 
 class RecordingSink : public SseSink {
  public:
-  void Deliver(const FeedItemPtr& item, const Frame& frame) override {
+  void Deliver(std::span<const SseDelivery> batch) override {
     std::lock_guard lock(mu);
-    versions.push_back(item->version);
-    frames.push_back(frame);
+    ++calls;
+    for (const SseDelivery& d : batch) {
+      versions.push_back(d.item->version);
+      frames.push_back(d.frame);
+    }
   }
   std::mutex mu;
+  int calls = 0;
   std::vector<std::uint64_t> versions;
   std::vector<Frame> frames;
 };
@@ -62,6 +67,33 @@ TEST_F(SseHubTest, FeedThreadOnlyPostsFanOutRunsOnTheStrandInOrder) {
     EXPECT_EQ(sinks[0]->frames[i], sinks[1]->frames[i]);
     EXPECT_EQ(sinks[0]->frames[i], sinks[2]->frames[i]);
   }
+}
+
+// Items the feed emits while a fan-out is pending go out with it: one post for all of
+// them, one Deliver per stream (so a busy hub hands each session many frames at once),
+// each run's items to that run's streams only, in order.
+TEST_F(SseHubTest, ItemsQueuedBeforeAFanOutGoOutTogether) {
+  SseRequest other;
+  other.run_id = "r2";
+  auto r2_sink = std::make_shared<RecordingSink>();
+  hub->Add(r2_sink, &other);
+  for (int i = 0; i < 10; ++i) feed.Emit("r1", "run.paused");
+  for (int i = 0; i < 3; ++i) feed.Emit("r2", "run.paused");
+  for (int i = 0; i < 5; ++i) feed.Emit("r1", "run.resumed");
+  EXPECT_EQ(ioc.run(), 1u) << "one fan-out for the 18 items";
+  std::vector<std::uint64_t> want;
+  for (std::uint64_t v = 1; v <= 15; ++v) want.push_back(v);
+  for (auto& sink : sinks) {
+    EXPECT_EQ(sink->versions, want);
+    EXPECT_EQ(sink->calls, 2) << "r1's two runs of items, around r2's";
+  }
+  EXPECT_EQ(r2_sink->versions, (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(r2_sink->calls, 1);
+
+  feed.Emit("r1", "run.paused");  // after the fan-out: a new one
+  ioc.restart();
+  EXPECT_EQ(ioc.run(), 1u);
+  EXPECT_EQ(sinks[0]->versions.back(), 16u);
 }
 
 TEST_F(SseHubTest, ItemsStillQueuedAtDetachAreNotDelivered) {
