@@ -25,20 +25,33 @@ void SseHub::Attach(EventFeed& feed, net::any_io_executor executor) {
       inbox->items.push_back(item);
       if (std::exchange(inbox->posted, true)) return;
     }
-    net::post(strand, [weak, inbox] {
-      FeedList items;
-      {
-        std::lock_guard lock(inbox->mu);
-        items.swap(inbox->items);
-        inbox->posted = false;
-      }
-      auto hub = weak.lock();
-      if (hub && hub->attached_.load()) hub->Publish(items);
-    });
+    net::post(strand, [weak, inbox, strand] { FanOutQueued(weak, inbox, strand); });
   });
   std::lock_guard lock(mu_);
   feed_ = &feed;
   subscription_ = id;
+}
+
+void SseHub::FanOutQueued(const std::weak_ptr<SseHub>& weak, const std::shared_ptr<Inbox>& inbox,
+                          const net::strand<net::any_io_executor>& strand) {
+  FeedList items;
+  bool more = false;
+  {
+    std::lock_guard lock(inbox->mu);
+    if (inbox->items.size() <= kMaxItemsPerFanOut) {
+      items.swap(inbox->items);
+      inbox->posted = false;
+    } else {
+      const auto end = inbox->items.begin() + static_cast<std::ptrdiff_t>(kMaxItemsPerFanOut);
+      items.assign(inbox->items.begin(), end);
+      inbox->items.erase(inbox->items.begin(), end);
+      more = true;
+    }
+  }
+  auto hub = weak.lock();
+  if (hub && hub->attached_.load()) hub->Publish(items);
+  // The rest after the sessions' strands have had their turn.
+  if (more) net::post(strand, [weak, inbox, strand] { FanOutQueued(weak, inbox, strand); });
 }
 
 void SseHub::Detach() {

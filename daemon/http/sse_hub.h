@@ -48,6 +48,10 @@ class SseSink {
 
 class SseHub : public std::enable_shared_from_this<SseHub> {
  public:
+  // A fan-out takes at most this many items (the rest go in the next one): one Deliver
+  // never hands a stream more than this.
+  static constexpr std::size_t kMaxItemsPerFanOut = 256;
+
   // Subscribes to `feed` (the hub must be held by a shared_ptr); items are fanned out
   // on a strand of `executor`. Call once.
   void Attach(EventFeed& feed, net::any_io_executor executor);
@@ -91,6 +95,9 @@ class SseHub : public std::enable_shared_from_this<SseHub> {
     FeedList items;
     bool posted = false;  // a fan-out is posted and has not taken the items yet
   };
+  // On the strand: fans out what `inbox` holds, up to kMaxItemsPerFanOut.
+  static void FanOutQueued(const std::weak_ptr<SseHub>& weak, const std::shared_ptr<Inbox>& inbox,
+                           const net::strand<net::any_io_executor>& strand);
 
   mutable std::mutex mu_;  // guards everything below
   std::uint64_t next_id_ = 1;

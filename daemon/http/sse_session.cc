@@ -52,11 +52,14 @@ void SseSession::Start() {
 void SseSession::Deliver(std::span<const SseDelivery> batch) {
   {
     std::lock_guard lock(inbox_mu_);
+    // More than a whole queue plus a fan-out's worth waited for the strand: it is that far
+    // behind, which counts as a full queue. (One batch may exceed the queue limit by
+    // itself: the limit is judged when the strand takes the items and writes them.)
+    if (inbox_.size() >= state_->options.sse_queue_limit + SseHub::kMaxItemsPerFanOut) {
+      inbox_.clear();
+      inbox_overflow_ = true;
+    }
     for (const SseDelivery& d : batch) {
-      if (inbox_.size() >= state_->options.sse_queue_limit) {
-        inbox_.clear();  // the strand is that far behind: treated as a full queue
-        inbox_overflow_ = true;
-      }
       inbox_.push_back({d.frame, request_.IdOf(*d.item), d.item->transient, d.item->terminal});
     }
     if (std::exchange(inbox_posted_, true)) return;
@@ -104,6 +107,7 @@ void SseSession::OnStart() {
   history_queued_ = 2;
   AcceptPage(*page);
   DoWrite();
+  if (phase_ == Phase::kDone) return;  // all of it written and the stream ended (?until=)
   DoReadClient();
   DoTick();
 }
@@ -197,9 +201,12 @@ void SseSession::OnLive(LiveFrame&& live) {
     last_id_ = live.id;
     last_terminal_ = live.terminal;
   }
-  // Only live frames count: history is bounded by the page size already.
+  // Only live frames count: history is bounded by the page size already. A big batch
+  // may fill the queue of a stream whose socket takes it all: write before judging.
   if (queue_.size() - history_queued_ >= state_->options.sse_queue_limit) {
-    return Finish("slow");
+    DoWrite();
+    if (phase_ == Phase::kDone) return;
+    if (queue_.size() - history_queued_ >= state_->options.sse_queue_limit) return Finish("slow");
   }
   queue_.push_back(std::move(live.frame));
   if (request_.until_terminal && !request_.global && live.terminal) phase_ = Phase::kDraining;
@@ -218,7 +225,11 @@ void SseSession::SendError(const Status& status) {
 
 void SseSession::DoWrite() {
   if (waiting_writable_ || phase_ == Phase::kDone) return;
-  if (writing_.empty() && queue_.empty()) return;
+  if (writing_.empty() && queue_.empty()) {
+    // Draining with nothing left (a terminal event that ended a full history page).
+    if (phase_ == Phase::kDraining) Finish(counted_ ? "until" : "error");
+    return;
+  }
   while (!writing_.empty() || !queue_.empty()) {
     while (!queue_.empty() && writing_.size() < kMaxFramesPerWrite) {
       writing_.push_back(std::move(queue_.front()));
@@ -279,6 +290,7 @@ void SseSession::OnReadClient(beast::error_code ec, std::size_t) {
 }
 
 void SseSession::DoTick() {
+  if (phase_ == Phase::kDone) return;
   timer_.expires_after(std::chrono::seconds(std::max(1, state_->options.sse_keepalive_s)));
   timer_.async_wait(beast::bind_front_handler(&SseSession::OnTick, shared_from_this()));
 }
@@ -292,7 +304,7 @@ void SseSession::OnTick(beast::error_code ec) {
     queue_.push_back(KeepaliveFrame());
     DoWrite();
   }
-  DoTick();
+  if (phase_ != Phase::kDone) DoTick();  // a finished stream keeps no timer (nor itself) alive
 }
 
 void SseSession::Finish(std::string_view reason) {

@@ -105,7 +105,7 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
   std::vector<LiveFrame> inbox_;
   std::vector<LiveFrame> draining_;  // the strand's; swapped with inbox_
   bool inbox_posted_ = false;    // a DrainInbox is posted and has not taken the inbox yet
-  bool inbox_overflow_ = false;  // over sse_queue_limit items waited: they were dropped
+  bool inbox_overflow_ = false;  // too many items waited (Deliver): they were dropped
 };
 
 }  // namespace forkline

@@ -153,6 +153,42 @@ TEST_F(SseTest, UntilTerminalClosesAfterTerminalHistory) {
   EXPECT_TRUE(c->socket().closed_by_peer());
 }
 
+// The terminal event is the last of a full history page: the next read finds nothing
+// more and the stream must end there. (It stayed open: nothing was left to write, so
+// nothing ever looked at the draining stream again.)
+TEST_F(SseTest, UntilTerminalClosesWhenTheTerminalEventEndsAFullPage) {
+  feed_.Append("r1", "run.created");
+  feed_.Append("r1", "step.started");
+  feed_.Append("r1", "run.completed", /*terminal=*/true);
+  HttpOptions options;
+  options.sse_page_size = 3;
+  Start(options);
+  auto c = Open("/v1/runs/r1/events?until=terminal");
+  EXPECT_EQ(Ids(*c, 3), Range(1, 3));
+  EXPECT_FALSE(c->Next());
+  EXPECT_TRUE(c->socket().closed_by_peer());
+}
+
+// A burst of live events far beyond sse_queue_limit reaches a stream whose socket takes
+// all of it (buffers big enough for the whole burst, so the client need not read during
+// it): the client gets them all, in order, and the stream is not cut off as slow by the
+// size of one fan-out's batch.
+TEST_F(SseTest, AStreamThatKeepsUpOutlivesABurstBeyondTheQueueLimit) {
+  feed_.Append("r1", "run.created");
+  HttpOptions options;
+  options.sse_queue_limit = 64;
+  options.sse_send_buffer_bytes = 1 << 20;
+  Start(options);
+  auto c = Open("/v1/runs/r1/events", {}, /*rcvbuf=*/1 << 20);
+  ASSERT_EQ(Ids(*c, 1), Range(1, 1));
+  constexpr int kBurst = 1000;
+  for (int i = 0; i < kBurst; ++i) feed_.Emit("r1", "step.progressed");
+  EXPECT_EQ(Ids(*c, kBurst), Range(2, kBurst + 1));
+  auto metrics = Request(port_, "GET", "/metrics");
+  EXPECT_EQ(metrics.body.find("forkline_sse_disconnects_total{reason=\"slow\"}"), std::string::npos)
+      << metrics.body;
+}
+
 TEST_F(SseTest, UntilTerminalClosesAfterLiveTerminal) {
   feed_.Append("r1", "run.created");
   feed_.Append("r1", "run.failed", /*terminal=*/true);
