@@ -255,19 +255,28 @@ class PostgresEventStore final : public EventStore {
       std::lock_guard lock(latch_mu_);
       latched_ = writer_.latched();
     }
+    bool published = true;
     if (!outcome.committed.empty()) {
       local_last_position_.store(outcome.committed.back()->position);
       // Listeners first: an appender that reads right after its callback must find
       // every projection already updated.
       if (feed_) {
-        feed_->PublishThrough(outcome.committed);
+        published = feed_->PublishThrough(outcome.committed);
       } else {
         listeners_.Publish(outcome.committed);
       }
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Result<EventList>& r = outcome.results[i];
-      if (r.ok()) {
+      if (r.ok() && !published) {
+        // Stored, but not yet folded here (the events other nodes stored just before
+        // could not be read): an answer now would show the run without them. The
+        // feed delivers them later; a retry with the same idempotency key is answered
+        // from the log.
+        batch[i].done(Status::Unavailable(
+            "stored, but this node cannot read the events stored before it yet; retry with "
+            "the same idempotency key"));
+      } else if (r.ok()) {
         batch[i].done(AppendResult{std::move(r).value()});
       } else {
         batch[i].done(r.status());

@@ -56,12 +56,14 @@ bool NodeFeed::Stopping() {
   return stopping_;
 }
 
-void NodeFeed::PublishThrough(const EventList& own) {
+bool NodeFeed::PublishThrough(const EventList& own) {
   std::lock_guard lock(mu_);
-  CatchUpLocked(own.back()->position, &own);
+  return CatchUpLocked(own.back()->position, &own);
 }
 
-void NodeFeed::CatchUpLocked(std::uint64_t upto, const EventList* own) {
+bool NodeFeed::CatchUpLocked(std::uint64_t upto, const EventList* own) {
+  const auto give_up = std::chrono::steady_clock::now() + kOwnCatchUpFor;
+  auto pause = std::chrono::milliseconds(50);
   while (last_published_ < upto) {
     if (own != nullptr && own->front()->position <= last_published_ + 1) {
       EventList rest;  // a catch-up read may already have delivered part of `own`
@@ -74,11 +76,20 @@ void NodeFeed::CatchUpLocked(std::uint64_t upto, const EventList* own) {
     }
     const std::uint64_t stop = own != nullptr ? own->front()->position - 1 : upto;
     auto page = read_all_(last_published_, std::min<std::uint64_t>(stop - last_published_, kPage));
-    if (!page.ok() || page->empty()) return;
-    if (page->front()->position != last_published_ + 1) return;  // cannot happen: order is gap-free
+    const bool read = page.ok() && !page->empty() && page->front()->position == last_published_ + 1;
+    if (!read) {
+      // Own events wait for the ones before them: their appenders are answered only after
+      // the listeners have folded them. Try again unless that has taken too long.
+      if (own == nullptr || std::chrono::steady_clock::now() + pause > give_up) return false;
+      std::unique_lock stop_lock(stop_mu_);
+      if (stop_cv_.wait_for(stop_lock, pause, [this] { return stopping_; })) return false;
+      pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+      continue;
+    }
     publish_(*page);
     last_published_ = page->back()->position;
   }
+  return true;
 }
 
 void NodeFeed::Loop() {

@@ -6,6 +6,7 @@
 // notification only delays delivery. Thread-safe.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -34,13 +35,17 @@ class NodeFeed {
 
   // For the writer, after a commit of `own` (non-empty, contiguous positions): publishes
   // every event up to own's last one (other nodes' events before them read from the
-  // database, `own` from memory) before returning.
-  void PublishThrough(const EventList& own);
+  // database, `own` from memory) before returning. A failed read of those earlier events
+  // is tried again for up to kOwnCatchUpFor (the server may be restarting); false when it
+  // still fails: `own` is then not published yet (the feed's loop delivers it later).
+  bool PublishThrough(const EventList& own);
+
+  static constexpr std::chrono::seconds kOwnCatchUpFor{10};
 
  private:
-  // REQUIRES: mu_ held. Publishes up to `upto`; stops early when a read fails (the next
-  // wake-up goes on from there).
-  void CatchUpLocked(std::uint64_t upto, const EventList* own);
+  // REQUIRES: mu_ held. Publishes up to `upto`; true when it got there. Without `own` it
+  // stops at the first failed read (the next wake-up goes on from there).
+  bool CatchUpLocked(std::uint64_t upto, const EventList* own);
   void Loop();
   bool Stopping();
 
